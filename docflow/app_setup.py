@@ -1,0 +1,147 @@
+"""Wiring for ``create_app``: extensions, engine tuning, request hooks, blueprints, CLI."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from flask import Flask, g, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from docflow.extensions import babel, csrf, db, login_manager, migrate
+
+MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """``Secure`` cookies whenever the request came over HTTPS, unless configured explicitly."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        configured = app.config.get("SESSION_COOKIE_SECURE")
+        if configured is not None:
+            return bool(configured)
+        return bool(request) and request.is_secure
+
+
+def setup_app(app: Flask) -> None:
+    app.config.setdefault("PASSWORD_HASH_METHOD", "scrypt")
+    if app.config.get("PROXY_FIX"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    app.session_interface = SessionInterface()
+
+    db.init_app(app)
+    _import_models()
+    migrate.init_app(app, db, directory=MIGRATIONS)
+    csrf.init_app(app)
+    from docflow.i18n import select_locale, select_timezone
+
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    _setup_login(app)
+    with app.app_context():
+        from docflow.core.db import configure_engine
+
+        configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+    _setup_request_hooks(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    from docflow.errors import register_error_handlers
+
+    register_error_handlers(app)
+    from docflow.i18n import template_helpers
+
+    app.context_processor(template_helpers)
+
+
+def _import_models() -> None:
+    # Every model module, so metadata (and Alembic autogenerate) sees the whole schema.
+    import docflow.core.audit
+    import docflow.core.settings
+    import docflow.core.workflow
+    import docflow.org.models  # noqa: F401
+
+
+def _setup_login(app: Flask) -> None:
+    from docflow.org.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "org.login"
+    login_manager.session_protection = "strong"
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please log in to open this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(token: str) -> User | None:
+        from sqlalchemy import select
+
+        if not token or len(token) > 64:
+            return None
+        return db.session.scalar(select(User).where(User.session_token == token, User.active))
+
+
+def _setup_request_hooks(app: Flask) -> None:
+    from docflow.core import audit
+    from docflow.core.db import set_sqlite_begin_mode
+
+    @app.before_request
+    def _begin() -> None:
+        set_sqlite_begin_mode(
+            "DEFERRED" if request.method in ("GET", "HEAD", "OPTIONS") else "IMMEDIATE"
+        )
+        rid = request.headers.get("X-Request-ID", "")
+        g.request_id = rid if _REQUEST_ID.match(rid) else audit.new_request_id()
+        audit.set_request_id(g.request_id)
+        audit.set_actor(audit.SYSTEM)
+        if current_user.is_authenticated:
+            audit.set_actor(audit.Actor(current_user.id, current_user.display_name))
+
+    @app.after_request
+    def _headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        if current_user.is_authenticated or request.endpoint in ("org.login",):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.teardown_request
+    def _end(_exc: BaseException | None) -> None:
+        set_sqlite_begin_mode("IMMEDIATE")
+        audit.set_actor(audit.SYSTEM)
+        audit.set_request_id(None)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from docflow.main.blueprint import bp as main_bp
+    from docflow.org.blueprint import bp as org_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(org_bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from docflow.cli import register_cli
+
+    register_cli(app)

@@ -1,0 +1,336 @@
+"""Append-only, hash-chained audit trail (R-AUDIT-3).
+
+Every write is recorded in the same transaction as the change: the session's ``after_flush``
+hook records inserts, updates and deletes of every model not marked ``__audit__ = False``, and
+``record()`` adds entries for actions that are not row changes (login, transitions, exports).
+Each entry carries the SHA-256 of its predecessor, so removing or editing a row breaks the
+chain; database triggers (created by the migration) refuse UPDATE and DELETE outright, and
+``verify()`` walks the chain and names the first broken link.
+
+Writers serialise on the single ``audit_chain_head`` row (``SELECT … FOR UPDATE`` on
+PostgreSQL; SQLite writers are already serialised by ``BEGIN IMMEDIATE``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import BigInteger, Integer, String, event, insert, inspect, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from docflow.core.db import JSONType, UTCDateTime, utcnow
+from docflow.extensions import db
+
+GENESIS = "0" * 64
+MASK = "***"
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_entry"
+    __audit__ = False
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True, nullable=False)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    actor_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    action: Mapped[str] = mapped_column(String(64), nullable=False)
+    object_type: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    object_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    summary: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    outcome: Mapped[str] = mapped_column(String(16), nullable=False, default="ok")
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class AuditChainHead(db.Model):
+    __tablename__ = "audit_chain_head"
+    __audit__ = False
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64), nullable=False, default=GENESIS)
+
+
+# --- who is acting ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: int | None
+    name: str
+
+
+SYSTEM = Actor(None, "system")
+_actor: ContextVar[Actor] = ContextVar("docflow_audit_actor", default=SYSTEM)
+_request_id: ContextVar[str | None] = ContextVar("docflow_request_id", default=None)
+
+
+def set_actor(actor: Actor) -> None:
+    _actor.set(actor)
+
+
+def current_actor() -> Actor:
+    return _actor.get()
+
+
+def set_request_id(request_id: str | None) -> None:
+    _request_id.set(request_id)
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+@contextlib.contextmanager
+def acting_as(actor: Actor) -> Iterator[None]:
+    token = _actor.set(actor)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def entry_hash(fields: dict[str, Any]) -> str:
+    """SHA-256 over a canonical JSON of the entry (everything but ``id`` and ``hash``)."""
+    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _hash_fields(row: dict[str, Any]) -> dict[str, Any]:
+    at = row["at"]
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    return {
+        "seq": int(row["seq"]),
+        "at": at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "actor_id": row["actor_id"],
+        "actor_name": row["actor_name"],
+        "action": row["action"],
+        "object_type": row["object_type"],
+        "object_id": row["object_id"],
+        "summary": row["summary"],
+        "outcome": row["outcome"],
+        "request_id": row["request_id"],
+        "prev_hash": row["prev_hash"],
+    }
+
+
+def _normalise(value: Any) -> Any:
+    """JSON round trip, so the hash is computed over exactly what the database returns."""
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _append(session: Session, entries: list[dict[str, Any]]) -> None:
+    if not entries:
+        return
+    conn = session.connection()
+    head_table = AuditChainHead.__table__
+    head = conn.execute(
+        select(head_table.c.seq, head_table.c.last_hash)
+        .where(head_table.c.id == 1)
+        .with_for_update()
+    ).first()
+    if head is None:
+        conn.execute(insert(head_table).values(id=1, seq=0, last_hash=GENESIS))
+        seq, prev = 0, GENESIS
+    else:
+        seq, prev = int(head.seq), head.last_hash
+    actor, request_id = current_actor(), _request_id.get()
+    rows = []
+    for entry in entries:
+        seq += 1
+        row = {
+            "seq": seq,
+            "at": utcnow(),
+            "actor_id": entry.get("actor_id", actor.id),
+            "actor_name": entry.get("actor_name", actor.name),
+            "action": entry["action"],
+            "object_type": entry.get("object_type"),
+            "object_id": None if entry.get("object_id") is None else str(entry["object_id"]),
+            "summary": _normalise(entry.get("summary")),
+            "outcome": entry.get("outcome", "ok"),
+            "request_id": request_id,
+            "prev_hash": prev,
+        }
+        row["hash"] = prev = entry_hash(_hash_fields(row))
+        rows.append(row)
+    conn.execute(insert(AuditEntry.__table__), rows)
+    conn.execute(update(head_table).where(head_table.c.id == 1).values(seq=seq, last_hash=prev))
+
+
+def record(
+    action: str,
+    obj: Any = None,
+    *,
+    object_type: str | None = None,
+    object_id: Any = None,
+    summary: dict[str, Any] | None = None,
+    outcome: str = "ok",
+    actor: Actor | None = None,
+) -> None:
+    """Append one entry for an action that is not (only) a row change."""
+    if obj is not None:
+        object_type = object_type or obj.__tablename__
+        object_id = object_id if object_id is not None else _identity(obj)
+    entry: dict[str, Any] = {
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "summary": summary,
+        "outcome": outcome,
+    }
+    if actor is not None:
+        entry.update(actor_id=actor.id, actor_name=actor.name)
+    _append(db.session, [entry])
+
+
+def _identity(obj: Any) -> str | None:
+    # The mapper's view of the primary key: already set in after_flush, before the identity key.
+    ident = inspect(obj).mapper.primary_key_from_instance(obj)
+    if any(v is None for v in ident):
+        return None
+    return str(ident[0]) if len(ident) == 1 else "/".join(map(str, ident))
+
+
+def _audited(obj: Any) -> bool:
+    return getattr(obj, "__audit__", True) and hasattr(obj, "__tablename__")
+
+
+def _column_value(obj: Any, attr: Any, value: Any) -> Any:
+    mode = attr.columns[0].info.get("audit") if hasattr(attr, "columns") else None
+    if mode == "mask" and value is not None:
+        return MASK
+    if mode == "skip":
+        return None
+    return value
+
+
+def _snapshot(obj: Any) -> dict[str, Any]:
+    state = inspect(obj)
+    out = {}
+    for attr in state.mapper.column_attrs:
+        mode = attr.columns[0].info.get("audit")
+        if mode == "skip":
+            continue
+        out[attr.key] = _column_value(obj, attr, getattr(obj, attr.key))
+    return out
+
+
+def _changes(obj: Any) -> dict[str, Any]:
+    state = inspect(obj)
+    before, after = {}, {}
+    for attr in state.mapper.column_attrs:
+        if attr.columns[0].info.get("audit") == "skip":
+            continue
+        hist = state.attrs[attr.key].history
+        if not hist.has_changes():
+            continue
+        old = hist.deleted[0] if hist.deleted else None
+        new = hist.added[0] if hist.added else None
+        if old == new:
+            continue
+        before[attr.key] = _column_value(obj, attr, old)
+        after[attr.key] = _column_value(obj, attr, new)
+    return {"before": before, "after": after} if after or before else {}
+
+
+@event.listens_for(Session, "after_flush")
+def _audit_flush(session: Session, _flush_context: Any) -> None:
+    entries = []
+    for obj in session.new:
+        if _audited(obj):
+            entries.append(
+                {
+                    "action": "create",
+                    "object_type": obj.__tablename__,
+                    "object_id": _identity(obj),
+                    "summary": {"after": _snapshot(obj)},
+                }
+            )
+    for obj in session.dirty:
+        if _audited(obj) and session.is_modified(obj, include_collections=False):
+            changes = _changes(obj)
+            if changes:
+                entries.append(
+                    {
+                        "action": "update",
+                        "object_type": obj.__tablename__,
+                        "object_id": _identity(obj),
+                        "summary": changes,
+                    }
+                )
+    for obj in session.deleted:
+        if _audited(obj):
+            entries.append(
+                {
+                    "action": "delete",
+                    "object_type": obj.__tablename__,
+                    "object_id": _identity(obj),
+                    "summary": {"before": _snapshot(obj)},
+                }
+            )
+    _append(session, entries)
+
+
+# --- verifying ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    broken_seq: int | None = None
+    reason: str | None = None
+
+
+def verify(batch: int = 5000) -> VerifyResult:
+    """Walk the chain from the first entry; stop at the first broken link."""
+    table = AuditEntry.__table__
+    conn = db.session.connection()
+    expected_prev, expected_seq, checked = GENESIS, 1, 0
+    last_seq = 0
+    while True:
+        rows = (
+            conn.execute(
+                select(table).where(table.c.seq > last_seq).order_by(table.c.seq).limit(batch)
+            )
+            .mappings()
+            .all()
+        )
+        if not rows:
+            break
+        for row in rows:
+            seq = int(row["seq"])
+            if seq != expected_seq:
+                return VerifyResult(
+                    False, checked, expected_seq, f"entry {expected_seq} is missing"
+                )
+            if row["prev_hash"] != expected_prev:
+                return VerifyResult(
+                    False, checked, seq, "link to the previous entry does not match"
+                )
+            if entry_hash(_hash_fields(dict(row))) != row["hash"]:
+                return VerifyResult(False, checked, seq, "entry content does not match its hash")
+            expected_prev, expected_seq, last_seq = row["hash"], seq + 1, seq
+            checked += 1
+    head = conn.execute(select(AuditChainHead.__table__).where(AuditChainHead.id == 1)).first()
+    head_seq = int(head.seq) if head is not None else 0
+    head_hash = head.last_hash if head is not None else GENESIS
+    if head_seq != last_seq or head_hash != expected_prev:
+        return VerifyResult(
+            False, checked, last_seq + 1, f"chain head says {head_seq} entries, found {last_seq}"
+        )
+    return VerifyResult(True, checked)

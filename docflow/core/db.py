@@ -1,0 +1,80 @@
+"""Database plumbing shared by every model: UTC timestamps, JSON, SQLite tuning."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from contextvars import ContextVar
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.types import TypeDecorator
+
+# SQLite transactions begin IMMEDIATE (take the write lock up front, so two writers queue on the
+# busy timeout instead of failing on lock upgrade); safe requests (GET/HEAD) begin DEFERRED.
+_sqlite_begin: ContextVar[str] = ContextVar("docflow_sqlite_begin", default="IMMEDIATE")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware one is required")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+JSONType = JSON().with_variant(JSON(none_as_null=True), "postgresql")
+
+
+@contextlib.contextmanager
+def sqlite_begin_mode(mode: str) -> Iterator[None]:
+    token = _sqlite_begin.set(mode)
+    try:
+        yield
+    finally:
+        _sqlite_begin.reset(token)
+
+
+def set_sqlite_begin_mode(mode: str) -> None:
+    _sqlite_begin.set(mode)
+
+
+def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
+    """Make SQLite fit a multi-user server: WAL, busy timeout, FULL sync, FKs, BEGIN IMMEDIATE."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling is switched off: we emit BEGIN ourselves below.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(f"BEGIN {_sqlite_begin.get()}")

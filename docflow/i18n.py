@@ -1,0 +1,51 @@
+"""Languages: Kazakh, Russian, English. The choice is remembered in the session and on the user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request, session
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def select_timezone() -> str:
+    return current_app.config["TIMEZONE"]
+
+
+KIND_TITLES = {
+    "apparatus": _l("Akim's office unit"),
+    "department": _l("Department"),
+    "district": _l("District akimat"),
+    "other": _l("Other"),
+}
+
+
+def template_helpers() -> dict[str, Any]:
+    from docflow.core.security import has_permission
+    from docflow.org.models import localized
+
+    return {
+        "LANGUAGE_NAMES": LANGUAGE_NAMES,
+        "current_lang": str(get_locale() or "kk"),
+        "kind_titles": KIND_TITLES,
+        "has_permission": has_permission,
+        "localized": localized,
+        "format_date": format_date,
+        "format_datetime": format_datetime,
+    }

@@ -1,0 +1,1 @@
+"""The application shell: home page ("my work"), language switch, audit and calendar pages."""

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from docflow.core import audit
+from docflow.core.calendar import get_calendar
+from docflow.core.security import ROLE_TITLES, Permission, Role, has_permission
+from docflow.core.settings import get_setting
+from docflow.extensions import db
+from docflow.org.blueprint import _safe_next
+from docflow.org.models import Subdivision, User
+
+bp = Blueprint("main", __name__)
+
+AUDIT_PAGE_SIZE = 50
+
+
+@bp.route("/")
+@login_required
+def home():
+    cal = get_calendar()
+    today = cal.local_now().date()
+    grants = []
+    for role, code in current_user.role_grants():
+        sub = (
+            db.session.scalar(select(Subdivision).where(Subdivision.code == code)) if code else None
+        )
+        grants.append({"title": ROLE_TITLES.get(Role(role), role), "subdivision": sub})
+    panels = {
+        "org": has_permission(current_user, Permission.MANAGE_ORG),
+        "audit": has_permission(current_user, Permission.READ_AUDIT),
+    }
+    counts = {}
+    if panels["org"]:
+        counts["subdivisions"] = db.session.scalar(select(func.count()).select_from(Subdivision))
+        counts["users"] = db.session.scalar(select(func.count()).select_from(User))
+    terms = get_setting("terms", {}) or {}
+    term = terms.get("statement", {"days": 15, "unit": "working"})
+    registered = cal.registration_date(cal.local_now())
+    return render_template(
+        "main/home.html",
+        grants=grants,
+        panels=panels,
+        counts=counts,
+        today=today,
+        is_working_day=cal.is_working_day(today),
+        registration_date=registered,
+        standard_due=cal.add_working_days(registered, term["days"]),
+        standard_days=term["days"],
+        profile=get_setting("profile", {}) or {},
+    )
+
+
+@bp.route("/lang/<code>", methods=["POST"])
+def set_language(code: str):
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    session["lang"] = code
+    if current_user.is_authenticated and current_user.locale != code:
+        current_user.locale = code
+        db.session.commit()
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.route("/audit")
+@login_required
+def audit_log():
+    if not has_permission(current_user, Permission.READ_AUDIT):
+        abort(403)
+    before = request.args.get("before", type=int)
+    query = select(audit.AuditEntry).order_by(audit.AuditEntry.seq.desc()).limit(AUDIT_PAGE_SIZE)
+    if before:
+        query = query.where(audit.AuditEntry.seq < before)
+    entries = list(db.session.scalars(query))
+    verified = audit.verify() if request.args.get("verify") else None
+    return render_template(
+        "main/audit.html", entries=entries, verified=verified, page_size=AUDIT_PAGE_SIZE
+    )
+
+
+@bp.route("/calendar")
+@bp.route("/calendar/<int:year>")
+@login_required
+def calendar(year: int | None = None):
+    cal = get_calendar()
+    year = year or cal.local_now().year
+    if not 2000 <= year <= 2100:
+        abort(404)
+    days = []
+    day = dt.date(year, 1, 1)
+    while day.year == year:
+        if (not cal.is_working_day(day) and day.weekday() < 5) or (
+            cal.is_working_day(day) and day.weekday() >= 5
+        ):
+            days.append(
+                {"date": day, "working": cal.is_working_day(day), "name": cal.is_holiday(day)}
+            )
+        day += dt.timedelta(days=1)
+    return render_template("main/calendar.html", year=year, days=days)
+
+
+@bp.route("/healthz")
+def health():
+    db.session.execute(select(1))
+    return {"status": "ok"}

@@ -1,0 +1,1 @@
+"""The organisation: subdivisions, officials, employees, users and their roles; profiles."""
