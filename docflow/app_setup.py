@@ -128,6 +128,9 @@ def _setup_request_hooks(app: Flask) -> None:
 
     @app.teardown_request
     def _end(_exc: BaseException | None) -> None:
+        # End whatever transaction a lazy load opened after the view's commit, so no request
+        # leaves a (write-locking) transaction behind. Uncommitted work is discarded, as always.
+        db.session.rollback()
         set_sqlite_begin_mode("IMMEDIATE")
         audit.set_actor(audit.SYSTEM)
         audit.set_request_id(None)
