@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, g, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, text
 
 from docflow import create_app
@@ -52,6 +53,20 @@ def _build(app: Flask, demo: bool) -> None:
             db.session.commit()
         db.session.remove()
         db.engine.dispose()
+
+
+class FreshGClient(FlaskClient):
+    """Each request starts with an empty ``g``, as in production.
+
+    Tests keep an app context open (to use ``db.session``), and Flask reuses it for test
+    requests; without this, request-scoped caches on ``g`` (the logged-in user, the locale,
+    settings) would leak from one request into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)
 
 
 class SQLiteDatabases:
@@ -153,6 +168,7 @@ def make_app(databases, tmp_path, monkeypatch) -> Iterator[Callable[..., Flask]]
     def factory(template: str = "demo", **config) -> Flask:
         url = databases.clone(template)
         app = create_app(base_config(url, **config))
+        app.test_client_class = FreshGClient
         made.append((app, url))
         return app
 
