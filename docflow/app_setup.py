@@ -76,9 +76,12 @@ def setup_app(app: Flask) -> None:
 def _import_models() -> None:
     # Every model module, so metadata (and Alembic autogenerate) sees the whole schema.
     import docflow.core.audit
+    import docflow.core.numbering
     import docflow.core.settings
     import docflow.core.workflow
-    import docflow.org.models  # noqa: F401
+    import docflow.org.models
+    import docflow.registry.models
+    import docflow.registry.workflow  # noqa: F401
 
 
 def _setup_login(app: Flask) -> None:

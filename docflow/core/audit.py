@@ -197,6 +197,22 @@ def record(
     _append(db.session, [entry])
 
 
+def record_access(action: str, obj: Any) -> None:
+    """Log a read (R-PD-1: who viewed what) from a GET request, in its own write transaction.
+
+    The request's read transaction is ended first: on SQLite, upgrading a deferred read
+    transaction to a write can fail at once under concurrency, while a fresh IMMEDIATE one
+    waits its turn on the busy timeout.
+    """
+    from docflow.core.db import sqlite_begin_mode
+
+    object_type, object_id = obj.__tablename__, _identity(obj)
+    db.session.commit()
+    with sqlite_begin_mode("IMMEDIATE"):
+        record(action, object_type=object_type, object_id=object_id)
+        db.session.commit()
+
+
 def _identity(obj: Any) -> str | None:
     # The mapper's view of the primary key: already set in after_flush, before the identity key.
     ident = inspect(obj).mapper.primary_key_from_instance(obj)

@@ -43,7 +43,7 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(dt.UTC)
 
 
-JSONType = JSON().with_variant(JSON(none_as_null=True), "postgresql")
+JSONType = JSON()
 
 
 @contextlib.contextmanager

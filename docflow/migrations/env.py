@@ -63,6 +63,16 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+# Tables made by raw SQL in migrations (full-text indexes), not by the models.
+RAW_TABLES = ("item_fts", "item_search")
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    if type_ == "table" and name and name.startswith(RAW_TABLES):
+        return False
+    return True
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -82,6 +92,7 @@ def run_migrations_online():
                 logger.info("No changes in schema detected.")
 
     conf_args = current_app.extensions["migrate"].configure_args
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

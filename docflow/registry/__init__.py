@@ -1,0 +1,1 @@
+"""The registry of incoming items: registration, receipt slips, labels and scan splitting."""

@@ -1,0 +1,482 @@
+"""Records-office pages: journal, registration, item page, files, slips, export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from docflow.core import audit
+from docflow.core.calendar import get_calendar
+from docflow.core.security import Permission, has_permission
+from docflow.core.storage import get_storage
+from docflow.core.workflow import WorkflowError, history
+from docflow.extensions import db
+from docflow.org.models import Subdivision, User
+from docflow.registry import jobs, operations, queries
+from docflow.registry.forms import (
+    AnnotateForm,
+    JournalFilterForm,
+    LinkForm,
+    RegistrationForm,
+    SupplyForm,
+    TransitionForm,
+    UploadForm,
+)
+from docflow.registry.models import Attachment, IncomingItem, item_by_number, item_by_public_id
+from docflow.registry.operations import ApplicantData, RegistrationData, RegistrationError
+from docflow.registry.repeats import find_candidates
+from docflow.registry.vocab import APPLICANT_TYPES, CHANNELS, KINDS, REQUIRED_DETAILS
+from docflow.registry.workflow import INCOMING
+
+bp = Blueprint("registry", __name__, url_prefix="/registry")
+PAGE_SIZE = 50
+MANUAL_TRANSITIONS = ("withdraw", "return_to_applicant", "leave_without_consideration")
+
+
+def _require(permission: Permission, obj=None) -> None:
+    if not has_permission(current_user, permission, obj):
+        abort(403)
+
+
+def _item_or_404(public_id: str) -> IncomingItem:
+    item = item_by_public_id(public_id)
+    if item is None:
+        abort(404)
+    _require(Permission.VIEW, item)
+    return item
+
+
+def _filters_from(form: JournalFilterForm) -> queries.JournalFilter:
+    return queries.JournalFilter(
+        q=form.q.data or None,
+        kind=form.kind.data or None,
+        channel=form.channel.data or None,
+        state=form.state.data or None,
+        subdivision=form.subdivision.data or None,
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
+        overdue=bool(form.overdue.data),
+        from_reception=bool(form.from_reception.data),
+        today=get_calendar().local_now().date(),
+    )
+
+
+def _journal_form() -> JournalFilterForm:
+    form = JournalFilterForm(request.args)
+    form.state.choices = [("", _("Any"))] + [(s.id, s.title) for s in INCOMING.states.values()]
+    subs = db.session.scalars(select(Subdivision).order_by(Subdivision.code))
+    form.subdivision.choices = [("", _("Any"))] + [(s.code, f"{s.code} — {s.name}") for s in subs]
+    form.validate()
+    return form
+
+
+@bp.route("/")
+@login_required
+def journal():
+    _require(Permission.VIEW_REGISTRY)
+    form = _journal_form()
+    filters = _filters_from(form)
+    page = max(1, request.args.get("page", 1, type=int))
+    query = queries.journal_query(filters)
+    items = list(db.session.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)))
+    has_next = len(items) > PAGE_SIZE
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "registry/journal.html",
+        form=form,
+        items=items[:PAGE_SIZE],
+        page=page,
+        has_next=has_next,
+        args=args,
+        today=filters.today,
+        kinds=KINDS,
+        channels=CHANNELS,
+        states=INCOMING.states,
+    )
+
+
+@bp.route("/export.xlsx")
+@login_required
+def export():
+    _require(Permission.VIEW_REGISTRY)
+    from docflow.registry.export import journal_xlsx
+
+    form = _journal_form()
+    filters = _filters_from(form)
+    if not (filters.date_from and filters.date_to):
+        flash(_("Choose the period (from and to) to export."), "error")
+        return redirect(url_for("registry.journal", **request.args))
+    if (filters.date_to - filters.date_from).days > 366:
+        flash(_("Export at most one year at a time."), "error")
+        return redirect(url_for("registry.journal", **request.args))
+    items = db.session.scalars(queries.journal_query(filters)).all()
+    data = journal_xlsx(items, filters)
+    audit.record("export", object_type="journal", summary={"rows": len(items), "from": filters.date_from, "to": filters.date_to})
+    db.session.commit()
+    name = f"journal-{filters.date_from.isoformat()}-{filters.date_to.isoformat()}.xlsx"
+    return send_file(
+        io.BytesIO(data),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=name,
+    )
+
+
+def _registration_data(form: RegistrationForm) -> RegistrationData:
+    tz = get_calendar().tz
+    arrived = form.arrived_at.data
+    applicants = []
+    if not form.anonymous.data:
+        for sub in form.applicants:
+            a = sub.form
+            values = [a.full_name.data, a.iin.data, a.organisation_name.data, a.bin.data, a.address.data]
+            if not any((v or "").strip() for v in values):
+                continue
+            applicants.append(
+                ApplicantData(
+                    type=a.type.data,
+                    full_name=a.full_name.data,
+                    iin=(a.iin.data or "").strip() or None,
+                    organisation_name=a.organisation_name.data,
+                    bin=(a.bin.data or "").strip() or None,
+                    representative=a.representative.data,
+                    authority_document=a.authority_document.data,
+                    address=a.address.data,
+                    phone=a.phone.data,
+                    email=a.email.data,
+                    country=a.country.data,
+                    needs_interpreter=bool(a.needs_interpreter.data),
+                )
+            )
+    links = []
+    if form.link_to.data:
+        target = item_by_public_id(form.link_to.data)
+        if target is not None:
+            links.append((target.public_id, form.link_kind.data))
+    return RegistrationData(
+        kind=form.kind.data,
+        channel=form.channel.data,
+        applicants=applicants,
+        addressee=form.addressee.data,
+        summary=form.summary.data or "",
+        language=form.language.data,
+        arrived_at=arrived.replace(tzinfo=tz).astimezone(dt.UTC) if arrived else None,
+        external_number=form.external_number.data,
+        external_date=form.external_date.data,
+        page_count=form.page_count.data,
+        from_reception=bool(form.from_reception.data),
+        anonymous=bool(form.anonymous.data),
+        signed=bool(form.signed.data),
+        idempotency_key=f"form:{current_user.id}:{form.token.data}" if form.token.data else None,
+        link_to=links,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def register():
+    _require(Permission.REGISTER)
+    form = RegistrationForm()
+    errors: dict[str, str] = {}
+    if request.method == "POST" and form.validate():
+        data = _registration_data(form)
+        files = [f for f in form.files.data or [] if f and f.filename]
+        try:
+            item = operations.register(data, current_user)
+            attached = [
+                operations.attach(item, f.filename, f.stream, current_user, content_type=f.mimetype)
+                for f in files
+            ]
+        except RegistrationError as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            db.session.commit()
+            if attached:
+                jobs.schedule()
+            flash(_("Registered under number %(number)s.", number=item.reg_number), "info")
+            return redirect(url_for("registry.item", public_id=item.public_id, registered=1))
+    elif request.method == "POST":
+        errors = {name: "; ".join(map(str, errs)) for name, errs in form.errors.items()}
+    status = 422 if errors else 200
+    return render_template("registry/register.html", form=form, errors=errors,
+                           applicant_types=APPLICANT_TYPES), status
+
+
+@bp.route("/repeats", methods=["POST"])
+@login_required
+def repeats():
+    """Earlier items of the same applicant (POST: identifiers stay out of URLs, R-PD-1)."""
+    _require(Permission.REGISTER)
+    payload = request.get_json(silent=True) or {}
+    applicant = ApplicantData(
+        type=str(payload.get("type") or "individual"),
+        full_name=str(payload.get("full_name") or "")[:300] or None,
+        iin=str(payload.get("iin") or "").strip()[:12] or None,
+        organisation_name=str(payload.get("organisation_name") or "")[:300] or None,
+        bin=str(payload.get("bin") or "").strip()[:12] or None,
+        address=str(payload.get("address") or "")[:500] or None,
+    )
+    found = find_candidates([applicant], str(payload.get("summary") or "")[:20000])
+    return jsonify(
+        candidates=[
+            {
+                "public_id": c.item.public_id,
+                "reg_number": c.item.reg_number,
+                "date": c.item.registration_date.isoformat(),
+                "summary": c.item.summary[:200],
+                "state": str(INCOMING.states[c.item.state].title),
+                "similar": c.similar,
+                "score": round(c.score, 2),
+                "url": url_for("registry.item", public_id=c.item.public_id),
+            }
+            for c in found
+        ]
+    )
+
+
+@bp.route("/<public_id>")
+@login_required
+def item(public_id: str):
+    item = _item_or_404(public_id)
+    audit.record_access("view", item)  # R-PD-1: who viewed what
+    transitions = [t for t in INCOMING.available(item, current_user) if t.id in MANUAL_TRANSITIONS]
+    can_modify = has_permission(current_user, Permission.MODIFY, item)
+    candidates = find_candidates(item.applicants, item.summary, exclude_id=item.id) if can_modify else []
+    users = {u.id: u for u in db.session.scalars(select(User))}
+    return render_template(
+        "registry/item.html",
+        item=item,
+        history=history(item),
+        annotations=sorted(_annotations(item), key=lambda a: a.id),
+        links=operations.linked_cases(item),
+        candidates=candidates,
+        transitions=transitions,
+        can_modify=can_modify,
+        upload_form=UploadForm(),
+        transition_form=TransitionForm(),
+        link_form=LinkForm(),
+        annotate_form=AnnotateForm(),
+        supply_form=SupplyForm(),
+        kinds=KINDS,
+        channels=CHANNELS,
+        applicant_types=APPLICANT_TYPES,
+        required_details=REQUIRED_DETAILS,
+        state=INCOMING.states[item.state],
+        users=users,
+        just_registered=request.args.get("registered") == "1",
+    )
+
+
+def _annotations(item: IncomingItem):
+    from docflow.registry.models import Annotation
+
+    return db.session.scalars(select(Annotation).where(Annotation.item_id == item.id)).all()
+
+
+@bp.route("/<public_id>/files.json")
+@login_required
+def files_status(public_id: str):
+    item = _item_or_404(public_id)
+    return jsonify(
+        files=[
+            {
+                "id": a.public_id,
+                "status": a.extraction_status,
+                "error": a.extraction_error,
+                "pages": a.page_count,
+            }
+            for a in item.attachments
+        ]
+    )
+
+
+@bp.route("/<public_id>/files", methods=["POST"])
+@login_required
+def upload(public_id: str):
+    item = _item_or_404(public_id)
+    _require(Permission.MODIFY, item)
+    form = UploadForm()
+    if not form.validate_on_submit():
+        flash(_("Choose at least one file."), "error")
+        return redirect(url_for("registry.item", public_id=public_id)), 303
+    replaces = None
+    if request.form.get("replaces"):
+        replaces = _attachment_or_404(item, request.form["replaces"])
+    stored = 0
+    for f in form.files.data:
+        if not f or not f.filename:
+            continue
+        try:
+            operations.attach(item, f.filename, f.stream, current_user, content_type=f.mimetype, replaces=replaces)
+        except RegistrationError as exc:
+            db.session.rollback()
+            flash("; ".join(exc.errors.values()), "error")
+            return redirect(url_for("registry.item", public_id=public_id)), 303
+        stored += 1
+    db.session.commit()
+    jobs.schedule()
+    flash(_("%(n)d file(s) attached. Text extraction runs in the background.", n=stored), "info")
+    return redirect(url_for("registry.item", public_id=public_id)), 303
+
+
+def _attachment_or_404(item: IncomingItem, attachment_id: str) -> Attachment:
+    att = db.session.scalar(select(Attachment).where(Attachment.public_id == attachment_id, Attachment.item_id == item.id))
+    if att is None:
+        abort(404)
+    return att
+
+
+@bp.route("/<public_id>/files/<attachment_id>")
+@login_required
+def download(public_id: str, attachment_id: str):
+    item = _item_or_404(public_id)
+    att = _attachment_or_404(item, attachment_id)
+    audit.record_access("download", att)
+    inline = request.args.get("inline") == "1" and att.content_type in ("application/pdf", "image/png", "image/jpeg")
+    return send_file(get_storage().open(att.storage_key), mimetype=att.content_type or "application/octet-stream",
+                     as_attachment=not inline, download_name=att.filename)
+
+
+@bp.route("/<public_id>/files/<attachment_id>/preview.png")
+@login_required
+def preview(public_id: str, attachment_id: str):
+    item = _item_or_404(public_id)
+    att = _attachment_or_404(item, attachment_id)
+    if not att.preview_key:
+        abort(404)
+    return send_file(get_storage().open(att.preview_key), mimetype="image/png", max_age=3600)
+
+
+@bp.route("/<public_id>/slip.pdf")
+@login_required
+def slip(public_id: str):
+    from docflow.registry.printing import label_pdf, slip_pdf
+
+    item = _item_or_404(public_id)
+    data = label_pdf(item) if request.args.get("label") else slip_pdf(item)
+    name = f"{'label' if request.args.get('label') else 'slip'}-{item.reg_number}.pdf"
+    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name)
+
+
+@bp.route("/<public_id>/do/<transition_id>", methods=["POST"])
+@login_required
+def transition(public_id: str, transition_id: str):
+    item = _item_or_404(public_id)
+    if transition_id not in MANUAL_TRANSITIONS:
+        abort(404)
+    form = TransitionForm()
+    form.validate()
+    try:
+        INCOMING.fire(item, transition_id, current_user, comment=(form.comment.data or "").strip() or None)
+        operations.search.reindex(item)
+    except WorkflowError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("registry.item", public_id=public_id)), 303
+    db.session.commit()
+    flash(_("Done: %(action)s.", action=INCOMING.transitions[transition_id].title), "info")
+    return redirect(url_for("registry.item", public_id=public_id)), 303
+
+
+@bp.route("/<public_id>/link", methods=["POST"])
+@login_required
+def link(public_id: str):
+    item = _item_or_404(public_id)
+    form = LinkForm()
+    target = None
+    if form.validate_on_submit():
+        target = item_by_number(form.reg_number.data.strip()) or item_by_public_id(form.reg_number.data.strip())
+    if target is None:
+        flash(_("No registered item with that number."), "error")
+        return redirect(url_for("registry.item", public_id=public_id)), 303
+    try:
+        operations.link_items(item, target, form.kind.data, current_user, form.note.data)
+    except RegistrationError as exc:
+        db.session.rollback()
+        flash("; ".join(exc.errors.values()), "error")
+        return redirect(url_for("registry.item", public_id=public_id)), 303
+    db.session.commit()
+    flash(_("Linked to %(number)s.", number=target.reg_number), "info")
+    return redirect(url_for("registry.item", public_id=public_id)), 303
+
+
+@bp.route("/<public_id>/annotate", methods=["POST"])
+@login_required
+def annotate(public_id: str):
+    item = _item_or_404(public_id)
+    form = AnnotateForm()
+    if not form.validate_on_submit():
+        flash(_("Say why the detail is corrected."), "error")
+        return redirect(url_for("registry.item", public_id=public_id)), 303
+    value: object = form.value.data
+    if form.field.data == "page_count":
+        try:
+            value = int(form.value.data)
+        except (TypeError, ValueError):
+            flash(_("The number of pages must be a number."), "error")
+            return redirect(url_for("registry.item", public_id=public_id)), 303
+    try:
+        operations.annotate(item, form.field.data, value, form.reason.data, current_user)
+    except RegistrationError as exc:
+        db.session.rollback()
+        flash("; ".join(exc.errors.values()), "error")
+        return redirect(url_for("registry.item", public_id=public_id)), 303
+    db.session.commit()
+    flash(_("The correction is recorded; the previous value is kept."), "info")
+    return redirect(url_for("registry.item", public_id=public_id)), 303
+
+
+@bp.route("/<public_id>/supply", methods=["POST"])
+@login_required
+def supply(public_id: str):
+    item = _item_or_404(public_id)
+    form = SupplyForm()
+    if not form.validate_on_submit():
+        flash(_("Say how the details arrived."), "error")
+        return redirect(url_for("registry.item", public_id=public_id)), 303
+    details = {name: getattr(form, name).data for name in ("full_name", "address", "organisation_name", "bin",
+                                                          "authority_document", "addressee", "summary")
+               if (getattr(form, name).data or "").strip()}
+    if form.signed.data:
+        details["signed"] = True
+    try:
+        operations.supply_missing(item, current_user, reason=form.reason.data, **details)
+    except (RegistrationError, WorkflowError) as exc:
+        db.session.rollback()
+        message = "; ".join(exc.errors.values()) if isinstance(exc, RegistrationError) else exc.message
+        flash(message, "error")
+        return redirect(url_for("registry.item", public_id=public_id)), 303
+    db.session.commit()
+    flash(_("The details are recorded."), "info")
+    return redirect(url_for("registry.item", public_id=public_id)), 303
+
+
+@bp.app_template_global()
+def registry_counts() -> dict[str, int]:
+    """Small counters for the home page of the records office."""
+    today = get_calendar().local_now().date()
+    total_today = db.session.scalar(
+        select(func.count()).select_from(IncomingItem).where(IncomingItem.registration_date == today)
+    )
+    awaiting = db.session.scalar(
+        select(func.count()).select_from(IncomingItem).where(IncomingItem.state == "awaiting_correction")
+    )
+    overdue = db.session.scalar(select(func.count()).select_from(IncomingItem).where(queries.overdue_condition(today)))
+    return {"today": total_today or 0, "awaiting": awaiting or 0, "overdue": overdue or 0}
+

@@ -1,0 +1,453 @@
+"""Registry writes: register, attach, link, annotate, complete, withdraw. Views call only these."""
+
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+import re
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from docflow.core import audit
+from docflow.core.calendar import get_calendar
+from docflow.core.identifiers import InvalidIdentifier, validate_bin, validate_iin
+from docflow.core.numbering import format_number, next_number
+from docflow.core.security import AccessDenied, Permission, has_permission
+from docflow.core.settings import get_setting
+from docflow.core.storage import FileTooLarge, get_storage
+from docflow.extensions import db
+from docflow.registry import search
+from docflow.registry.models import Annotation, Applicant, Attachment, IncomingItem, ItemLink
+from docflow.registry.vocab import (
+    APPEAL_KINDS,
+    APPLICANT_TYPES,
+    CHANNELS,
+    KINDS,
+    LANGUAGES,
+    REQUIRED_DETAILS_KK_RU,
+)
+from docflow.registry.workflow import INCOMING
+
+DEFAULT_TERM = {"days": 15, "unit": "working"}  # R-DEADLINE-1
+DEFAULT_CORRECTION_TERM = {"days": 10, "unit": "working"}
+LINK_KINDS = {
+    "repeat": _l("Repeat appeal on the same question"),
+    "complaint_about_answer": _l("Complaint about the answer"),
+    "reception_same_question": _l("Appeal from a personal reception on the same question"),
+    "related": _l("Related"),
+}
+ANNOTATABLE = {"summary", "addressee", "external_number", "external_date", "page_count", "language"}
+
+
+class RegistrationError(ValueError):
+    """Input that cannot be registered as given; ``errors`` maps field → readable message."""
+
+    def __init__(self, errors: dict[str, Any]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = {k: str(v) for k, v in errors.items()}
+
+
+@dataclass
+class ApplicantData:
+    type: str = "individual"
+    full_name: str | None = None
+    iin: str | None = None
+    organisation_name: str | None = None
+    bin: str | None = None
+    representative: str | None = None
+    authority_document: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    country: str | None = None
+    needs_interpreter: bool = False
+
+
+@dataclass
+class RegistrationData:
+    kind: str
+    channel: str
+    applicants: list[ApplicantData] = field(default_factory=list)
+    addressee: str | None = None
+    summary: str = ""
+    language: str | None = None
+    arrived_at: dt.datetime | None = None
+    external_number: str | None = None
+    external_date: dt.date | None = None
+    page_count: int | None = None
+    from_reception: bool = False
+    anonymous: bool = False
+    signed: bool = True
+    idempotency_key: str | None = None
+    link_to: list[tuple[str, str]] = field(default_factory=list)  # (public_id, link kind)
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = re.sub(r"\s+", " ", value).strip()
+    return value or None
+
+
+def validate(data: RegistrationData) -> None:
+    errors: dict[str, Any] = {}
+    if data.kind not in KINDS:
+        errors["kind"] = _l("Choose the kind of document.")
+    if data.channel not in CHANNELS:
+        errors["channel"] = _l("Choose how the document arrived.")
+    if data.language and data.language not in LANGUAGES:
+        errors["language"] = _l("Unknown language.")
+    if data.page_count is not None and not 0 <= data.page_count <= 10000:
+        errors["page_count"] = _l("The number of pages must be between 0 and 10000.")
+    if data.arrived_at is not None and data.arrived_at.tzinfo is None:
+        errors["arrived_at"] = _l("The arrival time needs a time zone.")
+    if data.arrived_at is not None and data.arrived_at > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5):
+        errors["arrived_at"] = _l("The arrival time is in the future.")
+    if len(data.summary or "") > 20000:
+        errors["summary"] = _l("The summary is too long (at most 20000 characters).")
+    if not data.anonymous and data.kind in APPEAL_KINDS and not data.applicants:
+        errors["applicants"] = _l("Add the applicant, or mark the appeal as anonymous.")
+    for i, a in enumerate(data.applicants):
+        prefix = f"applicants.{i}."
+        if a.type not in APPLICANT_TYPES:
+            errors[prefix + "type"] = _l("Unknown applicant type.")
+        try:
+            if a.iin:
+                a.iin = validate_iin(a.iin)
+            if a.bin:
+                a.bin = validate_bin(a.bin)
+        except InvalidIdentifier as exc:
+            errors[prefix + ("bin" if a.bin and not a.iin else "iin")] = exc.message
+        if a.email and "@" not in a.email:
+            errors[prefix + "email"] = _l("The e-mail address is not valid.")
+    if errors:
+        raise RegistrationError(errors)
+
+
+def pick_journal(kind: str, applicants: list[ApplicantData]) -> dict[str, Any]:
+    """The journal whose ``kinds`` name the kind, else whose ``applicants`` name the type."""
+    journals = get_setting("journals") or [
+        {"code": "general", "prefix": "ВХ", "format": "{prefix}-{year}-{number:06d}"}
+    ]
+    for j in journals:
+        if kind in (j.get("kinds") or []):
+            return j
+    applicant_type = applicants[0].type if applicants else "individual"
+    for j in journals:
+        if applicant_type in (j.get("applicants") or []):
+            return j
+    return journals[0]
+
+
+def term_for(kind: str) -> dict[str, Any]:
+    """R-KIND-2: the profile's answer term for the kind; default 15 working days (R-DEADLINE-1)."""
+    return (get_setting("terms") or {}).get(kind) or DEFAULT_TERM
+
+
+def due_from(start: dt.date, term: dict[str, Any]) -> dt.date:
+    cal = get_calendar()
+    if term.get("unit") == "calendar":
+        return cal.add_calendar_days(start, term["days"])
+    return cal.add_working_days(start, term["days"])
+
+
+def missing_details(item: IncomingItem) -> list[str]:
+    """R-REG-5: required details of a written appeal that are not there."""
+    if item.kind not in APPEAL_KINDS or item.anonymous:
+        return []
+    missing: list[str] = []
+    for a in item.applicants:
+        if a.type == "legal":
+            for key, value in (("organisation_name", a.organisation_name), ("bin", a.bin)):
+                if not value and key not in missing:
+                    missing.append(key)
+            if a.representative and not a.authority_document and "authority_document" not in missing:
+                missing.append("authority_document")
+        elif not a.full_name and "full_name" not in missing:
+            missing.append("full_name")
+        if not a.address and "address" not in missing:
+            missing.append("address")
+    if not item.addressee:
+        missing.append("addressee")
+    if not (item.summary or "").strip() and item.kind != "reception_request":
+        missing.append("summary")
+    if not item.signed and item.channel not in ("oral", "phone", "egov", "eotinish"):
+        missing.append("signed")
+    return missing
+
+
+def notice_text(item: IncomingItem, missing: list[str], due: dt.date) -> str:
+    """The notice to the applicant in kk and ru (R-REG-5): what is missing and until when."""
+    kk = "; ".join(REQUIRED_DETAILS_KK_RU[m]["kk"] for m in missing)
+    ru = "; ".join(REQUIRED_DETAILS_KK_RU[m]["ru"] for m in missing)
+    date = due.strftime("%d.%m.%Y")
+    return (
+        f"Сіздің {item.reg_number} нөмірімен тіркелген өтінішіңізде мына деректер жоқ: {kk}. "
+        f"Оларды {date} дейін ұсынуыңызды сұраймыз; ұсынылмаған жағдайда өтініш қайтарылады "
+        f"(ҚР ӘРПК 64-бабы).\n"
+        f"В вашем обращении, зарегистрированном под номером {item.reg_number}, отсутствуют: {ru}. "
+        f"Просим представить их до {date}; в противном случае обращение будет возвращено "
+        f"(статья 64 АППК РК)."
+    )
+
+
+LEFT_WITHOUT_CONSIDERATION_NOTICE = (
+    "Сіздің {number} нөмірімен тіркелген жеке қабылдауға жазылу туралы өтінішіңізде мәселенің мәні "
+    "көрсетілмегендіктен, ол қараусыз қалдырылды.\n"
+    "Ваша заявка на личный прием, зарегистрированная под номером {number}, оставлена без "
+    "рассмотрения, так как в ней не указана суть вопроса."
+)
+
+
+def register(data: RegistrationData, actor: Any) -> IncomingItem:
+    """Register an incoming item (R-REG-1..6): number, dates, completeness, all in one transaction.
+
+    Registration is never refused for defects of the appeal itself (R-REG-1): missing details
+    send it to correction; only unreadable input (unknown kind, invalid IIN) is an error.
+    """
+    if not has_permission(actor, Permission.REGISTER):
+        raise AccessDenied()
+    if data.idempotency_key:
+        existing = db.session.scalar(
+            select(IncomingItem).where(IncomingItem.idempotency_key == data.idempotency_key)
+        )
+        if existing is not None:
+            return existing  # a double submission returns the first registration
+    validate(data)
+    cal = get_calendar()
+    arrived = data.arrived_at or dt.datetime.now(dt.UTC)
+    reg_date = cal.registration_date(arrived)  # R-REG-3
+    journal = pick_journal(data.kind, data.applicants)
+    seq = next_number(journal["code"], reg_date.year)  # R-REG-4
+    number = format_number(journal["format"], prefix=journal["prefix"], year=reg_date.year, number=seq)
+    term = term_for(data.kind)
+    targets = _link_targets(data.link_to)
+    item = IncomingItem(
+        kind=data.kind,
+        channel=data.channel,
+        journal=journal["code"],
+        reg_year=reg_date.year,
+        reg_seq=seq,
+        reg_number=number,
+        arrived_at=arrived,
+        registration_date=reg_date,
+        due_date=due_from(reg_date, term),  # R-DEADLINE-1, R-KIND-2
+        term_days=term["days"],
+        term_unit=term["unit"],
+        registered_by_id=getattr(actor, "id", None),
+        addressee=_clean(data.addressee),
+        summary=(data.summary or "").strip(),
+        language=data.language,
+        external_number=_clean(data.external_number),
+        external_date=data.external_date,
+        page_count=data.page_count,
+        signed=data.signed,
+        from_reception=data.from_reception or data.channel == "reception",  # R-REG-2
+        anonymous=data.anonymous,
+        collective=len(data.applicants) > 1,  # R-KIND-3
+        idempotency_key=data.idempotency_key,
+    )
+    for pos, a in enumerate(data.applicants):
+        item.applicants.append(
+            Applicant(
+                position=pos,
+                type=a.type,
+                full_name=_clean(a.full_name),
+                iin=a.iin or None,
+                organisation_name=_clean(a.organisation_name),
+                bin=a.bin or None,
+                representative=_clean(a.representative),
+                authority_document=_clean(a.authority_document),
+                address=_clean(a.address),
+                phone=_clean(a.phone),
+                email=_clean(a.email),
+                country=_clean(a.country),
+                needs_interpreter=a.needs_interpreter,
+            )
+        )
+    db.session.add(item)
+    db.session.flush()
+    INCOMING.initialize(item, actor, comment=number)
+    audit.record("register", item, summary={"reg_number": number, "kind": data.kind, "channel": data.channel})
+    for target, kind in targets:
+        _add_link(item, target, kind, actor)
+    _completeness(item, actor)
+    search.reindex(item)
+    return item
+
+
+def _completeness(item: IncomingItem, actor: Any) -> None:
+    if item.kind == "reception_request" and not (item.summary or "").strip():
+        item.notice_text = LEFT_WITHOUT_CONSIDERATION_NOTICE.format(number=item.reg_number)
+        INCOMING.fire(item, "leave_without_consideration", actor, comment="R-REG-6")
+        return
+    missing = missing_details(item)
+    if not missing:
+        return
+    term = get_setting("correction_term") or DEFAULT_CORRECTION_TERM
+    due = due_from(item.registration_date, term)
+    item.missing_details = missing
+    item.correction_due = due
+    item.notice_text = notice_text(item, missing, due)
+    INCOMING.fire(item, "request_correction", actor, comment="R-REG-5: " + ", ".join(missing))
+
+
+def _link_targets(links: list[tuple[str, str]]) -> list[tuple[IncomingItem, str]]:
+    from docflow.registry.models import item_by_public_id
+
+    out = []
+    for public_id, kind in links:
+        target = item_by_public_id(public_id)
+        if target is None:
+            raise RegistrationError({"link_to": _l("The earlier case to link was not found.")})
+        if kind not in LINK_KINDS:
+            raise RegistrationError({"link_to": _l("Unknown kind of link.")})
+        out.append((target, kind))
+    return out
+
+
+def _add_link(item: IncomingItem, target: IncomingItem, kind: str, actor: Any, note: str | None = None) -> ItemLink:
+    link = ItemLink(item_id=item.id, target_id=target.id, kind=kind, note=note, created_by_id=getattr(actor, "id", None))
+    db.session.add(link)
+    db.session.flush()
+    return link
+
+
+def link_items(item: IncomingItem, target: IncomingItem, kind: str, actor: Any, note: str | None = None) -> ItemLink:
+    """Link an item to an earlier case (R-ROUTE-5; routing's R-ROUTE-4 uses these links)."""
+    if not has_permission(actor, Permission.MODIFY, item):
+        raise AccessDenied()
+    if kind not in LINK_KINDS:
+        raise RegistrationError({"kind": _l("Unknown kind of link.")})
+    if target.id == item.id:
+        raise RegistrationError({"target": _l("An item cannot be linked to itself.")})
+    exists = db.session.scalar(
+        select(ItemLink).where(ItemLink.item_id == item.id, ItemLink.target_id == target.id, ItemLink.kind == kind)
+    )
+    if exists is not None:
+        return exists
+    return _add_link(item, target, kind, actor, note)
+
+
+def linked_cases(item: IncomingItem) -> list[ItemLink]:
+    return list(db.session.scalars(select(ItemLink).where(ItemLink.item_id == item.id).order_by(ItemLink.id)))
+
+
+def annotate(item: IncomingItem, field_name: str, value: Any, reason: str, actor: Any) -> Annotation:
+    """Correct registration data (R-AUDIT-3): the old value is kept in an annotation, with why."""
+    if not has_permission(actor, Permission.MODIFY, item):
+        raise AccessDenied()
+    if field_name not in ANNOTATABLE:
+        raise RegistrationError({"field": _l("This detail cannot be corrected.")})
+    if not (reason or "").strip():
+        raise RegistrationError({"reason": _l("Say why the detail is corrected.")})
+    old = getattr(item, field_name)
+    note = Annotation(
+        item_id=item.id,
+        field=field_name,
+        old_value=old.isoformat() if isinstance(old, dt.date) else old,
+        new_value=value.isoformat() if isinstance(value, dt.date) else value,
+        reason=reason.strip(),
+        author_id=getattr(actor, "id", None),
+    )
+    db.session.add(note)
+    setattr(item, field_name, value)
+    if item.missing_details:
+        item.missing_details = missing_details(item) or None
+    db.session.flush()
+    search.reindex(item)
+    return note
+
+
+def supply_missing(item: IncomingItem, actor: Any, *, reason: str, **details: Any) -> None:
+    """The applicant supplied missing details (R-REG-5): record them; back to registered if complete."""
+    for name, value in details.items():
+        if name in ANNOTATABLE:
+            annotate(item, name, value, reason, actor)
+        elif name in ("full_name", "address", "organisation_name", "bin", "authority_document") and item.applicants:
+            applicant = item.applicants[0]
+            if name == "bin" and value:
+                try:
+                    value = validate_bin(value)
+                except InvalidIdentifier as exc:
+                    raise RegistrationError({"bin": exc.message}) from None
+            db.session.add(
+                Annotation(item_id=item.id, field=f"applicant.{name}", old_value=getattr(applicant, name),
+                           new_value=value, reason=reason, author_id=getattr(actor, "id", None))
+            )
+            setattr(applicant, name, value)
+        elif name == "signed":
+            db.session.add(Annotation(item_id=item.id, field="signed", old_value=item.signed, new_value=bool(value),
+                                      reason=reason, author_id=getattr(actor, "id", None)))
+            item.signed = bool(value)
+    db.session.flush()
+    item.missing_details = missing_details(item) or None
+    if item.state == "awaiting_correction" and not item.missing_details:
+        INCOMING.fire(item, "correction_received", actor, comment=reason)
+    search.reindex(item)
+
+
+def return_overdue(actor: Any, today: dt.date | None = None) -> list[IncomingItem]:
+    """Return items whose correction term passed (R-REG-5); run daily by the office."""
+    today = today or get_calendar().local_now().date()
+    items = db.session.scalars(
+        select(IncomingItem).where(
+            IncomingItem.state == "awaiting_correction", IncomingItem.correction_due < today
+        )
+    ).all()
+    for item in items:
+        INCOMING.fire(item, "return_to_applicant", actor, comment="R-REG-5")
+    return list(items)
+
+
+def attach(
+    item: IncomingItem | None,
+    filename: str,
+    stream: BinaryIO,
+    actor: Any,
+    *,
+    replaces: Attachment | None = None,
+    source: str = "upload",
+    content_type: str | None = None,
+) -> Attachment:
+    """Store a file for an item (never modified; a replacement is a new version)."""
+    if item is not None and not has_permission(actor, Permission.MODIFY, item):
+        raise AccessDenied()
+    limit = current_app.config.get("MAX_ATTACHMENT_BYTES") or current_app.config["MAX_CONTENT_LENGTH"]
+    try:
+        stored = get_storage().save(stream, max_bytes=limit)
+    except FileTooLarge:
+        raise RegistrationError({"file": _l("The file is too large.")}) from None
+    name = _safe_filename(filename)
+    if stored.size == 0:
+        raise RegistrationError({"file": _l("The file “%(name)s” is empty.", name=name)})
+    attachment = Attachment(
+        item_id=item.id if item is not None else None,
+        filename=name,
+        content_type=content_type or mimetypes.guess_type(name)[0] or "application/octet-stream",
+        size=stored.size,
+        sha256=stored.sha256,
+        storage_key=stored.key,
+        replaces_id=replaces.id if replaces is not None else None,
+        uploaded_by_id=getattr(actor, "id", None),
+        source=source,
+    )
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+def _safe_filename(name: str) -> str:
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = re.sub(r"[\x00-\x1f<>:\"|?*]", "_", name).strip(" .")
+    return (name or "file")[:200]
+
+
+def withdraw(item: IncomingItem, actor: Any, comment: str) -> None:
+    """R-REG-8: the applicant withdrew the appeal in writing before the decision."""
+    INCOMING.fire(item, "withdraw", actor, comment=comment)
+    search.reindex(item)
