@@ -40,6 +40,7 @@ class SessionInterface(SecureCookieSessionInterface):
 
 def setup_app(app: Flask) -> None:
     app.config.setdefault("PASSWORD_HASH_METHOD", "scrypt")
+    app.config.setdefault("EXTRACTION_MODE", "thread")
     if app.config.get("PROXY_FIX"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     app.session_interface = SessionInterface()
@@ -142,9 +143,11 @@ def _setup_request_hooks(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from docflow.main.blueprint import bp as main_bp
     from docflow.org.blueprint import bp as org_bp
+    from docflow.registry.blueprint import bp as registry_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(org_bp)
+    app.register_blueprint(registry_bp)
 
 
 def _register_cli(app: Flask) -> None:

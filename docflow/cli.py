@@ -123,6 +123,16 @@ def audit_verify() -> None:
 
 def register_cli(app: Flask) -> None:
     from docflow.core.calendar_cli import calendar_cli
+    from docflow.registry.cli import registry_cli
 
-    for command in (init_command, demo_command, profile_cli, users_cli, audit_cli, calendar_cli):
+    commands = (
+        init_command,
+        demo_command,
+        profile_cli,
+        users_cli,
+        audit_cli,
+        calendar_cli,
+        registry_cli,
+    )
+    for command in commands:
         app.cli.add_command(command)

@@ -29,10 +29,14 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
 
 
-def error_response(status: int, code: str, message: str):
+def error_response(status: int, code: str, message: str, headers=None):
     if wants_json():
-        return jsonify({"error": code, "message": message}), status
-    return render_template("errors/error.html", status=status, message=message), status
+        return jsonify({"error": code, "message": message}), status, headers or {}
+    return (
+        render_template("errors/error.html", status=status, message=message),
+        status,
+        headers or {},
+    )
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -47,7 +51,11 @@ def register_error_handlers(app: Flask) -> None:
                 )
             )
             return error_response(400, "csrf", message)
-        return error_response(status, (exc.name or "error").lower().replace(" ", "_"), message)
+        # Keep the exception's own headers (Allow on 405, Retry-After on 429…), not its body type.
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+        return error_response(
+            status, (exc.name or "error").lower().replace(" ", "_"), message, headers
+        )
 
     @app.errorhandler(AccessDenied)
     def _denied(exc: AccessDenied):

@@ -37,6 +37,8 @@ def base_config(url: str, **extra) -> dict:
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",  # fast in tests; production uses the default
         "SQLITE_BUSY_TIMEOUT_MS": 5000,
+        "STORAGE_BACKEND": "memory",
+        "EXTRACTION_MODE": "sync",
         **extra,
     }
 

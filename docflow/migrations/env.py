@@ -68,9 +68,7 @@ RAW_TABLES = ("item_fts", "item_search")
 
 
 def include_object(obj, name, type_, reflected, compare_to):
-    if type_ == "table" and name and name.startswith(RAW_TABLES):
-        return False
-    return True
+    return not (type_ == "table" and name and name.startswith(RAW_TABLES))
 
 
 def run_migrations_online():

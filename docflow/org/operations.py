@@ -84,7 +84,10 @@ def is_throttled(username: str) -> bool:
 def authenticate(username: str, password: str, remote_addr: str | None) -> User | None:
     """Check credentials; record the attempt. Throttling is checked by the caller first."""
     user = user_by_username(username)
-    ok = user is not None and user.active and check_password_hash(user.password_hash, password)
+    # Always pay for one hash check, so response time does not tell whether the user exists.
+    stored = user.password_hash if user is not None else _dummy_hash()
+    password_ok = check_password_hash(stored, password)
+    ok = user is not None and user.active and password_ok
     if not ok:
         db.session.add(LoginFailure(username=username.lower()[:64], remote_addr=remote_addr))
         audit.record(
@@ -98,6 +101,16 @@ def authenticate(username: str, password: str, remote_addr: str | None) -> User 
     db.session.execute(delete(LoginFailure).where(LoginFailure.username == username.lower()))
     audit.record("login", user, actor=audit.Actor(user.id, user.display_name))
     return user
+
+
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = hash_password(secrets.token_urlsafe(16))
+    return _DUMMY_HASHES[method]
 
 
 def end_sessions(user: User) -> None:

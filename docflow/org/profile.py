@@ -32,7 +32,7 @@ from docflow.org.models import (
 )
 
 DEMO_PROFILE = Path(__file__).resolve().parent.parent / "profiles" / "almaty-city.json"
-SETTING_KEYS = ("journals", "terms", "calendar", "work_hours")
+SETTING_KEYS = ("journals", "terms", "correction_term", "calendar", "work_hours")
 TERM_UNITS = ("working", "calendar")
 
 
@@ -98,7 +98,22 @@ def _names(value: Any, where: str) -> None:
     )
 
 
+def _entries(data: dict[str, Any], key: str, where: str | None = None) -> list[Any]:
+    # Shape first, so a hand-edited file gets a message naming the entry, not a traceback.
+    where = where or key
+    items = data.get(key, [])
+    _need(isinstance(items, list), f"{where} must be a list")
+    for i, item in enumerate(items):
+        _need(isinstance(item, dict), f"{where}[{i}] must be an object")
+    return items
+
+
 def validate_profile(data: dict[str, Any]) -> None:
+    for key in ("subdivisions", "officials", "users", "employees"):
+        _entries(data, key)
+    if data.get("journals") is not None:
+        _entries(data, "journals")
+    _need(isinstance(data.get("terms") or {}, dict), "terms must be an object")
     org = data.get("organization")
     _need(isinstance(org, dict) and org.get("code"), "organization.code is required")
     _names(org.get("name"), "organization")
@@ -117,12 +132,18 @@ def validate_profile(data: dict[str, Any]) -> None:
         parent = sub.get("parent")
         _need(parent is None or parent in codes, f"subdivisions[{i}]: unknown parent {parent}")
     off_codes = set()
+    supervised: dict[str, str] = {}
     for i, off in enumerate(data.get("officials", [])):
         where = f"officials[{i}]"
         _need(off.get("code") and off.get("name"), f"{where}: code and name are required")
         _names(off.get("position"), where)
         for code in off.get("supervises", []) or []:
             _need(code in codes, f"{where}: supervises unknown subdivision {code}")
+            _need(
+                code not in supervised,
+                f"{where}: {code} is already supervised by {supervised.get(code)}",
+            )
+            supervised[code] = off["code"]
         off_codes.add(off["code"])
     usernames = set()
     for i, user in enumerate(data.get("users", [])):
@@ -133,7 +154,7 @@ def validate_profile(data: dict[str, Any]) -> None:
         )
         _need(user["username"] not in usernames, f"{where}: duplicate username {user['username']}")
         usernames.add(user["username"])
-        for role in user.get("roles", []):
+        for role in _entries(user, "roles", f"{where}.roles"):
             _need(
                 role.get("role") in {r.value for r in Role},
                 f"{where}: unknown role {role.get('role')}",
@@ -147,6 +168,7 @@ def validate_profile(data: dict[str, Any]) -> None:
             user.get("official") is None or user["official"] in off_codes,
             f"{where}: unknown official {user.get('official')}",
         )
+    employee_users: set[str] = set()
     for i, emp in enumerate(data.get("employees", [])):
         where = f"employees[{i}]"
         _need(
@@ -157,6 +179,13 @@ def validate_profile(data: dict[str, Any]) -> None:
             emp.get("user") is None or emp["user"] in usernames,
             f"{where}: unknown user {emp.get('user')}",
         )
+        # Employee.user_id is unique: one employee record per user account.
+        _need(
+            emp.get("user") is None or emp["user"] not in employee_users,
+            f"{where}: user {emp.get('user')} is already another employee",
+        )
+        if emp.get("user"):
+            employee_users.add(emp["user"])
     for kind, term in (data.get("terms") or {}).items():
         _need(
             isinstance(term, dict)

@@ -23,7 +23,7 @@ from typing import IO, Any
 
 import pypdfium2 as pdfium
 import zxingcpp
-from PIL import Image, ImageSequence, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 __all__ = [
     "MAX_PAGES",
@@ -189,9 +189,7 @@ def page_count(path: PathLike) -> int:
         return _frames(image)
 
 
-def _pdf_pages(
-    path: PathLike, max_pages: int, max_pixels: int, dpi: int
-) -> Iterator[Image.Image]:
+def _pdf_pages(path: PathLike, max_pages: int, max_pixels: int, dpi: int) -> Iterator[Image.Image]:
     pdf = _open_pdf(path)
     try:
         count = len(pdf)

@@ -40,12 +40,43 @@ from docflow.registry.forms import (
 from docflow.registry.models import Attachment, IncomingItem, item_by_number, item_by_public_id
 from docflow.registry.operations import ApplicantData, RegistrationData, RegistrationError
 from docflow.registry.repeats import find_candidates
-from docflow.registry.vocab import APPLICANT_TYPES, CHANNELS, KINDS, REQUIRED_DETAILS
+from docflow.registry.vocab import (
+    APPLICANT_TYPES,
+    CHANNELS,
+    EXTRACTION_ERRORS,
+    KINDS,
+    REQUIRED_DETAILS,
+)
 from docflow.registry.workflow import INCOMING
 
 bp = Blueprint("registry", __name__, url_prefix="/registry")
 PAGE_SIZE = 50
 MANUAL_TRANSITIONS = ("withdraw", "return_to_applicant", "leave_without_consideration")
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    def extraction_error(att: Attachment) -> str:
+        return str(
+            EXTRACTION_ERRORS.get(att.extraction_error_code or "", att.extraction_error or "")
+        )
+
+    def workflow_title(transition_id: str) -> str:
+        t = INCOMING.transitions.get(transition_id)
+        return (
+            str(t.title) if t else (_("Registered") if transition_id == "create" else transition_id)
+        )
+
+    def state_title(state_id: str) -> str:
+        s = INCOMING.states.get(state_id)
+        return str(s.title) if s else state_id
+
+    return {
+        "extraction_error": extraction_error,
+        "workflow_title": workflow_title,
+        "state_title": state_title,
+        "link_kinds": operations.LINK_KINDS,
+    }
 
 
 def _require(permission: Permission, obj=None) -> None:
@@ -126,7 +157,11 @@ def export():
         return redirect(url_for("registry.journal", **request.args))
     items = db.session.scalars(queries.journal_query(filters)).all()
     data = journal_xlsx(items, filters)
-    audit.record("export", object_type="journal", summary={"rows": len(items), "from": filters.date_from, "to": filters.date_to})
+    audit.record(
+        "export",
+        object_type="journal",
+        summary={"rows": len(items), "from": filters.date_from, "to": filters.date_to},
+    )
     db.session.commit()
     name = f"journal-{filters.date_from.isoformat()}-{filters.date_to.isoformat()}.xlsx"
     return send_file(
@@ -144,7 +179,13 @@ def _registration_data(form: RegistrationForm) -> RegistrationData:
     if not form.anonymous.data:
         for sub in form.applicants:
             a = sub.form
-            values = [a.full_name.data, a.iin.data, a.organisation_name.data, a.bin.data, a.address.data]
+            values = [
+                a.full_name.data,
+                a.iin.data,
+                a.organisation_name.data,
+                a.bin.data,
+                a.address.data,
+            ]
             if not any((v or "").strip() for v in values):
                 continue
             applicants.append(
@@ -214,8 +255,9 @@ def register():
     elif request.method == "POST":
         errors = {name: "; ".join(map(str, errs)) for name, errs in form.errors.items()}
     status = 422 if errors else 200
-    return render_template("registry/register.html", form=form, errors=errors,
-                           applicant_types=APPLICANT_TYPES), status
+    return render_template(
+        "registry/register.html", form=form, errors=errors, applicant_types=APPLICANT_TYPES
+    ), status
 
 
 @bp.route("/repeats", methods=["POST"])
@@ -257,7 +299,9 @@ def item(public_id: str):
     audit.record_access("view", item)  # R-PD-1: who viewed what
     transitions = [t for t in INCOMING.available(item, current_user) if t.id in MANUAL_TRANSITIONS]
     can_modify = has_permission(current_user, Permission.MODIFY, item)
-    candidates = find_candidates(item.applicants, item.summary, exclude_id=item.id) if can_modify else []
+    candidates = (
+        find_candidates(item.applicants, item.summary, exclude_id=item.id) if can_modify else []
+    )
     users = {u.id: u for u in db.session.scalars(select(User))}
     return render_template(
         "registry/item.html",
@@ -323,7 +367,9 @@ def upload(public_id: str):
         if not f or not f.filename:
             continue
         try:
-            operations.attach(item, f.filename, f.stream, current_user, content_type=f.mimetype, replaces=replaces)
+            operations.attach(
+                item, f.filename, f.stream, current_user, content_type=f.mimetype, replaces=replaces
+            )
         except RegistrationError as exc:
             db.session.rollback()
             flash("; ".join(exc.errors.values()), "error")
@@ -336,7 +382,11 @@ def upload(public_id: str):
 
 
 def _attachment_or_404(item: IncomingItem, attachment_id: str) -> Attachment:
-    att = db.session.scalar(select(Attachment).where(Attachment.public_id == attachment_id, Attachment.item_id == item.id))
+    att = db.session.scalar(
+        select(Attachment).where(
+            Attachment.public_id == attachment_id, Attachment.item_id == item.id
+        )
+    )
     if att is None:
         abort(404)
     return att
@@ -348,9 +398,17 @@ def download(public_id: str, attachment_id: str):
     item = _item_or_404(public_id)
     att = _attachment_or_404(item, attachment_id)
     audit.record_access("download", att)
-    inline = request.args.get("inline") == "1" and att.content_type in ("application/pdf", "image/png", "image/jpeg")
-    return send_file(get_storage().open(att.storage_key), mimetype=att.content_type or "application/octet-stream",
-                     as_attachment=not inline, download_name=att.filename)
+    inline = request.args.get("inline") == "1" and att.content_type in (
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+    )
+    return send_file(
+        get_storage().open(att.storage_key),
+        mimetype=att.content_type or "application/octet-stream",
+        as_attachment=not inline,
+        download_name=att.filename,
+    )
 
 
 @bp.route("/<public_id>/files/<attachment_id>/preview.png")
@@ -383,7 +441,9 @@ def transition(public_id: str, transition_id: str):
     form = TransitionForm()
     form.validate()
     try:
-        INCOMING.fire(item, transition_id, current_user, comment=(form.comment.data or "").strip() or None)
+        INCOMING.fire(
+            item, transition_id, current_user, comment=(form.comment.data or "").strip() or None
+        )
         operations.search.reindex(item)
     except WorkflowError as exc:
         db.session.rollback()
@@ -401,7 +461,9 @@ def link(public_id: str):
     form = LinkForm()
     target = None
     if form.validate_on_submit():
-        target = item_by_number(form.reg_number.data.strip()) or item_by_public_id(form.reg_number.data.strip())
+        target = item_by_number(form.reg_number.data.strip()) or item_by_public_id(
+            form.reg_number.data.strip()
+        )
     if target is None:
         flash(_("No registered item with that number."), "error")
         return redirect(url_for("registry.item", public_id=public_id)), 303
@@ -450,16 +512,28 @@ def supply(public_id: str):
     if not form.validate_on_submit():
         flash(_("Say how the details arrived."), "error")
         return redirect(url_for("registry.item", public_id=public_id)), 303
-    details = {name: getattr(form, name).data for name in ("full_name", "address", "organisation_name", "bin",
-                                                          "authority_document", "addressee", "summary")
-               if (getattr(form, name).data or "").strip()}
+    details = {
+        name: getattr(form, name).data
+        for name in (
+            "full_name",
+            "address",
+            "organisation_name",
+            "bin",
+            "authority_document",
+            "addressee",
+            "summary",
+        )
+        if (getattr(form, name).data or "").strip()
+    }
     if form.signed.data:
         details["signed"] = True
     try:
         operations.supply_missing(item, current_user, reason=form.reason.data, **details)
     except (RegistrationError, WorkflowError) as exc:
         db.session.rollback()
-        message = "; ".join(exc.errors.values()) if isinstance(exc, RegistrationError) else exc.message
+        message = (
+            "; ".join(exc.errors.values()) if isinstance(exc, RegistrationError) else exc.message
+        )
         flash(message, "error")
         return redirect(url_for("registry.item", public_id=public_id)), 303
     db.session.commit()
@@ -472,11 +546,16 @@ def registry_counts() -> dict[str, int]:
     """Small counters for the home page of the records office."""
     today = get_calendar().local_now().date()
     total_today = db.session.scalar(
-        select(func.count()).select_from(IncomingItem).where(IncomingItem.registration_date == today)
+        select(func.count())
+        .select_from(IncomingItem)
+        .where(IncomingItem.registration_date == today)
     )
     awaiting = db.session.scalar(
-        select(func.count()).select_from(IncomingItem).where(IncomingItem.state == "awaiting_correction")
+        select(func.count())
+        .select_from(IncomingItem)
+        .where(IncomingItem.state == "awaiting_correction")
     )
-    overdue = db.session.scalar(select(func.count()).select_from(IncomingItem).where(queries.overdue_condition(today)))
+    overdue = db.session.scalar(
+        select(func.count()).select_from(IncomingItem).where(queries.overdue_condition(today))
+    )
     return {"today": total_today or 0, "awaiting": awaiting or 0, "overdue": overdue or 0}
-

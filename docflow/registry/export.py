@@ -27,9 +27,19 @@ def journal_xlsx(items: Iterable[IncomingItem], filters) -> bytes:
     ws = wb.active
     ws.title = _("Journal")[:31]
     headers = [
-        _("Registration number"), _("Registration date"), _("Arrived"), _("Kind"), _("Channel"),
-        _("Applicant"), _("Addressee"), _("Summary"), _("Due date"), _("State"), _("From personal reception"),
-        _("Pages"), _("Sender's number"),
+        _("Registration number"),
+        _("Registration date"),
+        _("Arrived"),
+        _("Kind"),
+        _("Channel"),
+        _("Applicant"),
+        _("Addressee"),
+        _("Summary"),
+        _("Due date"),
+        _("State"),
+        _("From personal reception"),
+        _("Pages"),
+        _("Sender's number"),
     ]
     ws.append(headers)
     for cell in ws[1]:
@@ -46,7 +56,9 @@ def journal_xlsx(items: Iterable[IncomingItem], filters) -> bytes:
                 _safe(item.addressee),
                 _safe(item.summary[:2000]),
                 item.due_date,
-                str(INCOMING.states[item.state].title) if item.state in INCOMING.states else item.state,
+                str(INCOMING.states[item.state].title)
+                if item.state in INCOMING.states
+                else item.state,
                 _("yes") if item.from_reception else "",
                 item.page_count,
                 _safe(item.external_number),

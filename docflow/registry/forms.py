@@ -37,7 +37,9 @@ class ApplicantForm(Form):
     organisation_name = StringField(_l("Organisation"), validators=[Optional(), Length(max=300)])
     bin = StringField(_l("BIN"), validators=[Optional(), Length(max=20)])
     representative = StringField(_l("Representative"), validators=[Optional(), Length(max=300)])
-    authority_document = StringField(_l("Proof of authority"), validators=[Optional(), Length(max=300)])
+    authority_document = StringField(
+        _l("Proof of authority"), validators=[Optional(), Length(max=300)]
+    )
     address = StringField(_l("Postal address"), validators=[Optional(), Length(max=500)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=50)])
     email = StringField(_l("E-mail"), validators=[Optional(), Length(max=200)])
@@ -50,11 +52,15 @@ class RegistrationForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=choices(KINDS), default="statement")
     channel = SelectField(_l("Arrived"), choices=choices(CHANNELS), default="post")
     language = SelectField(_l("Language"), choices=choices(LANGUAGES), default="kk")
-    arrived_at = DateTimeLocalField(_l("Arrival date and time"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    arrived_at = DateTimeLocalField(
+        _l("Arrival date and time"), validators=[Optional()], format="%Y-%m-%dT%H:%M"
+    )
     applicants = FieldList(FormField(ApplicantForm), min_entries=1, max_entries=50)
     anonymous = BooleanField(_l("Anonymous"))
     addressee = StringField(_l("Addressee"), validators=[Optional(), Length(max=300)])
-    summary = TextAreaField(_l("Summary (essence of the question)"), validators=[Optional(), Length(max=20000)])
+    summary = TextAreaField(
+        _l("Summary (essence of the question)"), validators=[Optional(), Length(max=20000)]
+    )
     external_number = StringField(_l("Sender's number"), validators=[Optional(), Length(max=100)])
     external_date = DateField(_l("Sender's date"), validators=[Optional()])
     page_count = IntegerField(_l("Pages"), validators=[Optional(), NumberRange(min=0, max=10000)])
@@ -74,7 +80,9 @@ class TransitionForm(FlaskForm):
 
 
 class LinkForm(FlaskForm):
-    reg_number = StringField(_l("Registration number of the earlier case"), validators=[DataRequired(), Length(max=64)])
+    reg_number = StringField(
+        _l("Registration number of the earlier case"), validators=[DataRequired(), Length(max=64)]
+    )
     kind = SelectField(_l("Link kind"), choices=choices(LINK_KINDS), default="repeat")
     note = StringField(_l("Note"), validators=[Optional(), Length(max=1000)])
 
@@ -90,7 +98,9 @@ class AnnotateForm(FlaskForm):
         ],
     )
     value = StringField(_l("New value"), validators=[Optional(), Length(max=20000)])
-    reason = StringField(_l("Reason for the correction"), validators=[DataRequired(), Length(max=1000)])
+    reason = StringField(
+        _l("Reason for the correction"), validators=[DataRequired(), Length(max=1000)]
+    )
 
 
 class SupplyForm(FlaskForm):
@@ -98,17 +108,23 @@ class SupplyForm(FlaskForm):
     address = StringField(_l("Postal address"), validators=[Optional(), Length(max=500)])
     organisation_name = StringField(_l("Organisation"), validators=[Optional(), Length(max=300)])
     bin = StringField(_l("BIN"), validators=[Optional(), Length(max=20)])
-    authority_document = StringField(_l("Proof of authority"), validators=[Optional(), Length(max=300)])
+    authority_document = StringField(
+        _l("Proof of authority"), validators=[Optional(), Length(max=300)]
+    )
     addressee = StringField(_l("Addressee"), validators=[Optional(), Length(max=300)])
-    summary = TextAreaField(_l("Summary (essence of the question)"), validators=[Optional(), Length(max=20000)])
+    summary = TextAreaField(
+        _l("Summary (essence of the question)"), validators=[Optional(), Length(max=20000)]
+    )
     signed = BooleanField(_l("Signed by the applicant"))
-    reason = StringField(_l("How the details arrived"), validators=[DataRequired(), Length(max=1000)])
+    reason = StringField(
+        _l("How the details arrived"), validators=[DataRequired(), Length(max=1000)]
+    )
 
 
 class JournalFilterForm(Form):
     q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=[("", _l("Any"))] + choices(KINDS), default="")
-    channel = SelectField(_l("Arrived"), choices=[("", _l("Any"))] + choices(CHANNELS), default="")
+    kind = SelectField(_l("Kind"), choices=[("", _l("Any")), *choices(KINDS)], default="")
+    channel = SelectField(_l("Arrived"), choices=[("", _l("Any")), *choices(CHANNELS)], default="")
     state = SelectField(_l("State"), choices=[("", _l("Any"))], default="")
     subdivision = SelectField(_l("Subdivision"), choices=[("", _l("Any"))], default="")
     date_from = DateField(_l("Registered from"), validators=[Optional()])

@@ -53,7 +53,10 @@ def process_pending(limit: int | None = None) -> int:
     done = 0
     while limit is None or done < limit:
         next_id = db.session.scalar(
-            select(Attachment.id).where(Attachment.extraction_status == "pending").order_by(Attachment.id).limit(1)
+            select(Attachment.id)
+            .where(Attachment.extraction_status == "pending")
+            .order_by(Attachment.id)
+            .limit(1)
         )
         db.session.rollback()
         if next_id is None:
@@ -76,7 +79,9 @@ def process_one(attachment_id: int) -> None:
             result = extract(path, limits=limits) if limits else extract(path)
     except Exception as exc:  # a bug in our pipeline: recorded on the file, never lost silently
         log.exception("extraction of attachment %s crashed", attachment_id)
-        _store(attachment_id, {"status": "failed", "error_code": "internal", "error": str(exc)[:500]})
+        _store(
+            attachment_id, {"status": "failed", "error_code": "internal", "error": str(exc)[:500]}
+        )
         return
     _store(attachment_id, _as_dict(result, storage))
 

@@ -35,7 +35,9 @@ class IncomingItem(WorkflowMixin, db.Model):
     __workflow__ = "incoming"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, nullable=False, default=new_public_id)
+    public_id: Mapped[str] = mapped_column(
+        String(32), unique=True, nullable=False, default=new_public_id
+    )
     kind: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
     channel: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
     journal: Mapped[str] = mapped_column(String(64), nullable=False)
@@ -48,7 +50,9 @@ class IncomingItem(WorkflowMixin, db.Model):
     due_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True, index=True)
     term_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     term_unit: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    registered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id"), nullable=True
+    )
     addressee: Mapped[str | None] = mapped_column(String(300), nullable=True)
     summary: Mapped[str] = mapped_column(Text, nullable=False, default="")
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)
@@ -64,11 +68,15 @@ class IncomingItem(WorkflowMixin, db.Model):
     correction_due: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     notice_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     # Routing fills these in; local roles (head/executor) come from them.
-    subdivision_id: Mapped[int | None] = mapped_column(ForeignKey("subdivision.id"), nullable=True, index=True)
+    subdivision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subdivision.id"), nullable=True, index=True
+    )
     idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
 
     applicants: Mapped[list[Applicant]] = relationship(
-        back_populates="item", cascade="all, delete-orphan", order_by="Applicant.position",
+        back_populates="item",
+        cascade="all, delete-orphan",
+        order_by="Applicant.position",
         lazy="selectin",
     )
     attachments: Mapped[list[Attachment]] = relationship(
@@ -100,7 +108,9 @@ class Applicant(db.Model):
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     type: Mapped[str] = mapped_column(String(16), nullable=False)
     full_name: Mapped[str | None] = mapped_column(String(300), nullable=True)
-    iin: Mapped[str | None] = mapped_column(String(12), nullable=True, index=True, info={"audit": "mask"})
+    iin: Mapped[str | None] = mapped_column(
+        String(12), nullable=True, index=True, info={"audit": "mask"}
+    )
     organisation_name: Mapped[str | None] = mapped_column(String(300), nullable=True)
     bin: Mapped[str | None] = mapped_column(String(12), nullable=True, index=True)
     representative: Mapped[str | None] = mapped_column(String(300), nullable=True)
@@ -110,6 +120,10 @@ class Applicant(db.Model):
     email: Mapped[str | None] = mapped_column(String(200), nullable=True, info={"audit": "mask"})
     country: Mapped[str | None] = mapped_column(String(100), nullable=True)
     needs_interpreter: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Lower-cased "name|address" (Python folds Kazakh letters; SQLite's lower() does not): repeats.
+    name_key: Mapped[str | None] = mapped_column(
+        String(400), nullable=True, index=True, info={"audit": "skip"}
+    )
 
     item: Mapped[IncomingItem] = relationship(back_populates="applicants")
 
@@ -127,8 +141,12 @@ class Attachment(db.Model):
     __tablename__ = "attachment"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, nullable=False, default=new_public_id)
-    item_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_item.id"), nullable=True, index=True)
+    public_id: Mapped[str] = mapped_column(
+        String(32), unique=True, nullable=False, default=new_public_id
+    )
+    item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incoming_item.id"), nullable=True, index=True
+    )
     filename: Mapped[str] = mapped_column(String(255), nullable=False)
     content_type: Mapped[str | None] = mapped_column(String(100), nullable=True)
     size: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -139,7 +157,9 @@ class Attachment(db.Model):
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     source: Mapped[str] = mapped_column(String(32), nullable=False, default="upload")
     # Extraction, done in the background: pending → running → done | failed | skipped.
-    extraction_status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending", index=True)
+    extraction_status: Mapped[str] = mapped_column(
+        String(16), nullable=False, default="pending", index=True
+    )
     extraction_error_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
     extraction_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     file_kind: Mapped[str | None] = mapped_column(String(16), nullable=True)
@@ -160,7 +180,9 @@ class ItemLink(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("incoming_item.id"), nullable=False, index=True)
-    target_id: Mapped[int] = mapped_column(ForeignKey("incoming_item.id"), nullable=False, index=True)
+    target_id: Mapped[int] = mapped_column(
+        ForeignKey("incoming_item.id"), nullable=False, index=True
+    )
     kind: Mapped[str] = mapped_column(String(32), nullable=False)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
@@ -213,7 +235,9 @@ class UnmatchedScan(db.Model):
     attachment_id: Mapped[int] = mapped_column(ForeignKey("attachment.id"), nullable=False)
     label: Mapped[str | None] = mapped_column(String(200), nullable=True)
     pages: Mapped[Any] = mapped_column(JSONType, nullable=True)
-    resolved_item_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_item.id"), nullable=True)
+    resolved_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incoming_item.id"), nullable=True
+    )
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

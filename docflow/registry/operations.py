@@ -22,6 +22,7 @@ from docflow.core.storage import FileTooLarge, get_storage
 from docflow.extensions import db
 from docflow.registry import search
 from docflow.registry.models import Annotation, Applicant, Attachment, IncomingItem, ItemLink
+from docflow.registry.repeats import name_key
 from docflow.registry.vocab import (
     APPEAL_KINDS,
     APPLICANT_TYPES,
@@ -105,7 +106,9 @@ def validate(data: RegistrationData) -> None:
         errors["page_count"] = _l("The number of pages must be between 0 and 10000.")
     if data.arrived_at is not None and data.arrived_at.tzinfo is None:
         errors["arrived_at"] = _l("The arrival time needs a time zone.")
-    if data.arrived_at is not None and data.arrived_at > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5):
+    if data.arrived_at is not None and data.arrived_at > dt.datetime.now(dt.UTC) + dt.timedelta(
+        minutes=5
+    ):
         errors["arrived_at"] = _l("The arrival time is in the future.")
     if len(data.summary or "") > 20000:
         errors["summary"] = _l("The summary is too long (at most 20000 characters).")
@@ -165,7 +168,11 @@ def missing_details(item: IncomingItem) -> list[str]:
             for key, value in (("organisation_name", a.organisation_name), ("bin", a.bin)):
                 if not value and key not in missing:
                     missing.append(key)
-            if a.representative and not a.authority_document and "authority_document" not in missing:
+            if (
+                a.representative
+                and not a.authority_document
+                and "authority_document" not in missing
+            ):
                 missing.append("authority_document")
         elif not a.full_name and "full_name" not in missing:
             missing.append("full_name")
@@ -223,7 +230,9 @@ def register(data: RegistrationData, actor: Any) -> IncomingItem:
     reg_date = cal.registration_date(arrived)  # R-REG-3
     journal = pick_journal(data.kind, data.applicants)
     seq = next_number(journal["code"], reg_date.year)  # R-REG-4
-    number = format_number(journal["format"], prefix=journal["prefix"], year=reg_date.year, number=seq)
+    number = format_number(
+        journal["format"], prefix=journal["prefix"], year=reg_date.year, number=seq
+    )
     term = term_for(data.kind)
     targets = _link_targets(data.link_to)
     item = IncomingItem(
@@ -267,12 +276,14 @@ def register(data: RegistrationData, actor: Any) -> IncomingItem:
                 email=_clean(a.email),
                 country=_clean(a.country),
                 needs_interpreter=a.needs_interpreter,
+                name_key=name_key(a.full_name or a.organisation_name, a.address),
             )
         )
     db.session.add(item)
-    db.session.flush()
     INCOMING.initialize(item, actor, comment=number)
-    audit.record("register", item, summary={"reg_number": number, "kind": data.kind, "channel": data.channel})
+    audit.record(
+        "register", item, summary={"reg_number": number, "kind": data.kind, "channel": data.channel}
+    )
     for target, kind in targets:
         _add_link(item, target, kind, actor)
     _completeness(item, actor)
@@ -310,14 +321,24 @@ def _link_targets(links: list[tuple[str, str]]) -> list[tuple[IncomingItem, str]
     return out
 
 
-def _add_link(item: IncomingItem, target: IncomingItem, kind: str, actor: Any, note: str | None = None) -> ItemLink:
-    link = ItemLink(item_id=item.id, target_id=target.id, kind=kind, note=note, created_by_id=getattr(actor, "id", None))
+def _add_link(
+    item: IncomingItem, target: IncomingItem, kind: str, actor: Any, note: str | None = None
+) -> ItemLink:
+    link = ItemLink(
+        item_id=item.id,
+        target_id=target.id,
+        kind=kind,
+        note=note,
+        created_by_id=getattr(actor, "id", None),
+    )
     db.session.add(link)
     db.session.flush()
     return link
 
 
-def link_items(item: IncomingItem, target: IncomingItem, kind: str, actor: Any, note: str | None = None) -> ItemLink:
+def link_items(
+    item: IncomingItem, target: IncomingItem, kind: str, actor: Any, note: str | None = None
+) -> ItemLink:
     """Link an item to an earlier case (R-ROUTE-5; routing's R-ROUTE-4 uses these links)."""
     if not has_permission(actor, Permission.MODIFY, item):
         raise AccessDenied()
@@ -326,7 +347,9 @@ def link_items(item: IncomingItem, target: IncomingItem, kind: str, actor: Any, 
     if target.id == item.id:
         raise RegistrationError({"target": _l("An item cannot be linked to itself.")})
     exists = db.session.scalar(
-        select(ItemLink).where(ItemLink.item_id == item.id, ItemLink.target_id == target.id, ItemLink.kind == kind)
+        select(ItemLink).where(
+            ItemLink.item_id == item.id, ItemLink.target_id == target.id, ItemLink.kind == kind
+        )
     )
     if exists is not None:
         return exists
@@ -334,10 +357,16 @@ def link_items(item: IncomingItem, target: IncomingItem, kind: str, actor: Any, 
 
 
 def linked_cases(item: IncomingItem) -> list[ItemLink]:
-    return list(db.session.scalars(select(ItemLink).where(ItemLink.item_id == item.id).order_by(ItemLink.id)))
+    return list(
+        db.session.scalars(
+            select(ItemLink).where(ItemLink.item_id == item.id).order_by(ItemLink.id)
+        )
+    )
 
 
-def annotate(item: IncomingItem, field_name: str, value: Any, reason: str, actor: Any) -> Annotation:
+def annotate(
+    item: IncomingItem, field_name: str, value: Any, reason: str, actor: Any
+) -> Annotation:
     """Correct registration data (R-AUDIT-3): the old value is kept in an annotation, with why."""
     if not has_permission(actor, Permission.MODIFY, item):
         raise AccessDenied()
@@ -368,7 +397,10 @@ def supply_missing(item: IncomingItem, actor: Any, *, reason: str, **details: An
     for name, value in details.items():
         if name in ANNOTATABLE:
             annotate(item, name, value, reason, actor)
-        elif name in ("full_name", "address", "organisation_name", "bin", "authority_document") and item.applicants:
+        elif (
+            name in ("full_name", "address", "organisation_name", "bin", "authority_document")
+            and item.applicants
+        ):
             applicant = item.applicants[0]
             if name == "bin" and value:
                 try:
@@ -376,13 +408,30 @@ def supply_missing(item: IncomingItem, actor: Any, *, reason: str, **details: An
                 except InvalidIdentifier as exc:
                     raise RegistrationError({"bin": exc.message}) from None
             db.session.add(
-                Annotation(item_id=item.id, field=f"applicant.{name}", old_value=getattr(applicant, name),
-                           new_value=value, reason=reason, author_id=getattr(actor, "id", None))
+                Annotation(
+                    item_id=item.id,
+                    field=f"applicant.{name}",
+                    old_value=getattr(applicant, name),
+                    new_value=value,
+                    reason=reason,
+                    author_id=getattr(actor, "id", None),
+                )
             )
             setattr(applicant, name, value)
+            applicant.name_key = name_key(
+                applicant.full_name or applicant.organisation_name, applicant.address
+            )
         elif name == "signed":
-            db.session.add(Annotation(item_id=item.id, field="signed", old_value=item.signed, new_value=bool(value),
-                                      reason=reason, author_id=getattr(actor, "id", None)))
+            db.session.add(
+                Annotation(
+                    item_id=item.id,
+                    field="signed",
+                    old_value=item.signed,
+                    new_value=bool(value),
+                    reason=reason,
+                    author_id=getattr(actor, "id", None),
+                )
+            )
             item.signed = bool(value)
     db.session.flush()
     item.missing_details = missing_details(item) or None
@@ -391,9 +440,9 @@ def supply_missing(item: IncomingItem, actor: Any, *, reason: str, **details: An
     search.reindex(item)
 
 
-def return_overdue(actor: Any, today: dt.date | None = None) -> list[IncomingItem]:
+def return_overdue(actor: Any) -> list[IncomingItem]:
     """Return items whose correction term passed (R-REG-5); run daily by the office."""
-    today = today or get_calendar().local_now().date()
+    today = get_calendar().local_now().date()
     items = db.session.scalars(
         select(IncomingItem).where(
             IncomingItem.state == "awaiting_correction", IncomingItem.correction_due < today
@@ -417,7 +466,9 @@ def attach(
     """Store a file for an item (never modified; a replacement is a new version)."""
     if item is not None and not has_permission(actor, Permission.MODIFY, item):
         raise AccessDenied()
-    limit = current_app.config.get("MAX_ATTACHMENT_BYTES") or current_app.config["MAX_CONTENT_LENGTH"]
+    limit = (
+        current_app.config.get("MAX_ATTACHMENT_BYTES") or current_app.config["MAX_CONTENT_LENGTH"]
+    )
     try:
         stored = get_storage().save(stream, max_bytes=limit)
     except FileTooLarge:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from docflow.extensions import db
 from docflow.registry.models import Applicant, IncomingItem
@@ -40,10 +40,18 @@ def similarity(a: str, b: str) -> float:
 
 
 def _norm(value: str | None) -> str:
-    return re.sub(r"\s+", " ", (value or "").lower()).strip()
+    return re.sub(r"[\s.,]+", " ", (value or "").lower()).strip()
 
 
-def find_candidates(applicants: list[Any], summary: str, exclude_id: int | None = None, limit: int = 10) -> list[Candidate]:
+def name_key(name: str | None, address: str | None) -> str | None:
+    """The key that finds the same applicant without an identifier: name and address."""
+    name, address = _norm(name), _norm(address)
+    return f"{name}|{address}"[:400] if name and address else None
+
+
+def find_candidates(
+    applicants: list[Any], summary: str, exclude_id: int | None = None, limit: int = 10
+) -> list[Candidate]:
     """Earlier items of the same applicant (IIN/BIN, or name and address), most similar first."""
     conditions = []
     for a in applicants:
@@ -51,13 +59,12 @@ def find_candidates(applicants: list[Any], summary: str, exclude_id: int | None 
             conditions.append(Applicant.iin == a.iin)
         if getattr(a, "bin", None):
             conditions.append(Applicant.bin == a.bin)
-        name = _norm(getattr(a, "full_name", None) or getattr(a, "organisation_name", None))
-        address = _norm(getattr(a, "address", None))
-        if name and address:
-            conditions.append(
-                (func.lower(func.coalesce(Applicant.full_name, Applicant.organisation_name)) == name)
-                & (func.lower(Applicant.address) == address)
-            )
+        key = name_key(
+            getattr(a, "full_name", None) or getattr(a, "organisation_name", None),
+            getattr(a, "address", None),
+        )
+        if key:
+            conditions.append(Applicant.name_key == key)
     if not conditions:
         return []
     query = (
@@ -70,7 +77,9 @@ def find_candidates(applicants: list[Any], summary: str, exclude_id: int | None 
     if exclude_id is not None:
         query = query.where(IncomingItem.id != exclude_id)
     seen: dict[int, Candidate] = {}
-    identifiers = {getattr(a, "iin", None) for a in applicants} | {getattr(a, "bin", None) for a in applicants}
+    identifiers = {getattr(a, "iin", None) for a in applicants} | {
+        getattr(a, "bin", None) for a in applicants
+    }
     identifiers.discard(None)
     for item in db.session.scalars(query).unique():
         by_id = any(x.iin in identifiers or x.bin in identifiers for x in item.applicants)

@@ -43,7 +43,10 @@ def reindex(item: Any) -> None:
     doc = document_text(item)
     if _dialect() == "sqlite":
         db.session.execute(text("DELETE FROM item_fts WHERE rowid = :id"), {"id": item.id})
-        db.session.execute(text("INSERT INTO item_fts (rowid, content) VALUES (:id, :doc)"), {"id": item.id, "doc": doc})
+        db.session.execute(
+            text("INSERT INTO item_fts (rowid, content) VALUES (:id, :doc)"),
+            {"id": item.id, "doc": doc},
+        )
     else:
         db.session.execute(
             text(
@@ -55,7 +58,7 @@ def reindex(item: Any) -> None:
 
 
 def tokens(query: str) -> list[str]:
-    return [t for t in _WORD.findall(normalise(query or ""))][:MAX_TOKENS]
+    return list(_WORD.findall(normalise(query or "")))[:MAX_TOKENS]
 
 
 def matching_ids_sql(query: str) -> tuple[str, dict[str, Any]] | None:
@@ -68,4 +71,6 @@ def matching_ids_sql(query: str) -> tuple[str, dict[str, Any]] | None:
         match = " ".join('"' + w.replace('"', "") + '"*' for w in words)
         return "SELECT rowid FROM item_fts WHERE item_fts MATCH :fts", {"fts": match}
     tsq = " & ".join(re.sub(r"[^\w]", "", w) + ":*" for w in words)
-    return "SELECT item_id FROM item_search WHERE document @@ to_tsquery('simple', :fts)", {"fts": tsq}
+    return "SELECT item_id FROM item_search WHERE document @@ to_tsquery('simple', :fts)", {
+        "fts": tsq
+    }

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import segno
@@ -224,10 +224,6 @@ def _date(value: date) -> str:
 # --- receipt slip ----------------------------------------------------------------------------
 
 
-class _Overflow(Exception):
-    """The content did not fit on one page at this font size."""
-
-
 class _Row(NamedTuple):
     kk: str
     ru: str
@@ -256,137 +252,115 @@ def _receipt_rows(data: SlipData) -> list[_Row]:
     return rows
 
 
-def _layout_receipt(data: SlipData, scale: float) -> FPDF:
-    title = f"Талон {data.reg_number}"
-    pdf = _new_pdf(A5, title, data)
+class _Receipt:
+    """Lays the receipt out at a font ``scale``; with ``draw`` False it only measures."""
+
     margin = 12.0
-    pdf.set_margins(margin, margin, margin)
-    pdf.add_page()
-    width = pdf.w - 2 * margin
-    bottom = pdf.h - margin
     qr_size = 32.0
     footer_h = 9.0
-    limit = bottom - footer_h - qr_size - 4  # rows must end above the QR block
-
-    def font(size: float, bold: bool = False, gray: int = 0) -> float:
-        pdf.set_font(FONT, "B" if bold else "", size * scale)
-        pdf.set_text_color(gray)
-        return size * scale * 0.45  # line height in mm
-
-    # Organisation and title.
-    org = data.organisation or {}
-    lh = font(10, bold=True)
-    pdf.multi_cell(width, lh, _clip(org.get("kk")), align="C", new_x=XPos.LMARGIN)
-    lh = font(9)
-    pdf.multi_cell(width, lh, _clip(org.get("ru")), align="C", new_x=XPos.LMARGIN)
-    pdf.ln(1.5)
-    pdf.set_draw_color(0)
-    pdf.set_line_width(0.3)
-    pdf.line(margin, pdf.get_y(), margin + width, pdf.get_y())
-    pdf.ln(2.5)
-    lh = font(13, bold=True)
-    pdf.cell(width, lh, "ТАЛОН", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    lh = font(8.5, gray=60)
-    pdf.multi_cell(
-        width,
-        lh,
-        "құжаттың (өтініштің) қабылданғаны туралы\nо приёме документа (обращения)",
-        align="C",
-        new_x=XPos.LMARGIN,
-    )
-    pdf.ln(3)
-
-    # Label / value rows.
     label_w = 46.0
-    value_w = width - label_w
-    pdf.set_line_width(0.15)
-    pdf.set_draw_color(190)
-    for row in _receipt_rows(data):
-        y0 = pdf.get_y()
-        lh = font(7.5, gray=90)
-        pdf.set_xy(margin, y0)
-        pdf.multi_cell(label_w - 2, lh, f"{row.kk}\n{row.ru}", align="L", new_x=XPos.LMARGIN)
-        y1 = pdf.get_y()
-        if row.style == "number":
-            lh = font(13, bold=True)
-        else:
-            lh = font(10, bold=row.style == "B")
-        pdf.set_xy(margin + label_w, y0 + 0.3)
-        pdf.multi_cell(value_w, lh, row.value, align="L", new_x=XPos.LMARGIN)
-        y2 = pdf.get_y()
-        y = max(y1, y2, y0 + (8 if row.style == "sign" else 0)) + 1.2
-        pdf.line(margin, y, margin + width, y)
-        pdf.set_y(y + 1.5)
-        if pdf.get_y() > limit:
-            raise _Overflow
 
-    # QR code of the number, with the status link beside it.
-    y = bottom - footer_h - qr_size
-    _draw_qr(pdf, qr_payload(data.reg_number), margin, y, qr_size)
-    text_x = margin + qr_size + 4
-    text_w = width - qr_size - 4
-    pdf.set_xy(text_x, y + 4)
-    lh = font(7.5, gray=90)
-    pdf.multi_cell(
-        text_w,
-        lh,
-        "Тіркеу нөмірінің QR-коды\nQR-код регистрационного номера",
-        align="L",
-        new_x=XPos.LEFT,
-    )
-    pdf.set_x(text_x)
-    lh = font(11, bold=True)
-    pdf.multi_cell(text_w, lh, data.reg_number, align="L", new_x=XPos.LEFT)
-    if data.item_url:
-        pdf.ln(1.5)
-        pdf.set_x(text_x)
-        lh = font(7.5, gray=90)
-        pdf.multi_cell(
-            text_w,
-            lh,
-            "Өтініштің жай-күйі / Статус обращения:",
-            align="L",
-            new_x=XPos.LEFT,
-        )
-        pdf.set_x(text_x)
-        lh = font(7.5)
-        pdf.multi_cell(
-            text_w,
-            lh,
-            _clip(data.item_url),
-            align="L",
-            new_x=XPos.LEFT,
-            wrapmode="CHAR",
-            link=data.item_url,
-        )
-    if pdf.get_y() > bottom - footer_h:
-        raise _Overflow
+    def __init__(self, pdf: FPDF, data: SlipData) -> None:
+        self.pdf = pdf
+        self.data = data
+        self.rows = _receipt_rows(data)
+        self.width = pdf.w - 2 * self.margin
+        self.bottom = pdf.h - self.margin
+        self.qr_top = self.bottom - self.footer_h - self.qr_size
+        self.scale = 1.0
+        self.draw = False
 
-    # Legal basis.
-    pdf.set_xy(margin, bottom - footer_h + 2)
-    lh = font(6.5, gray=110)
-    pdf.multi_cell(
-        width,
-        lh,
-        "ҚР Әкімшілік рәсімдік-процестік кодексінің 64-бабының 2-бөлігіне сәйкес берілді.\n"
-        "Выдан в соответствии с частью 2 статьи 64 АППК РК.",
-        align="C",
-        new_x=XPos.LMARGIN,
-    )
-    return pdf
+    def font(self, size: float, bold: bool = False, gray: int = 0) -> float:
+        """Set the font; returns its line height in mm."""
+        self.pdf.set_font(FONT, "B" if bold else "", size * self.scale)
+        self.pdf.set_text_color(gray)
+        return size * self.scale * 0.45
+
+    def text(self, x: float, y: float, w: float, h: float, text: str, **kw: Any) -> float:
+        """Write ``text`` wrapped in width ``w`` at (x, y); returns the y below it."""
+        kw.setdefault("align", "L")
+        if not self.draw:
+            kw.pop("link", None)
+            return y + self.pdf.multi_cell(w, h, text, dry_run=True, output="HEIGHT", **kw)
+        self.pdf.set_xy(x, y)
+        self.pdf.multi_cell(w, h, text, new_x=XPos.LEFT, new_y=YPos.NEXT, **kw)
+        return self.pdf.get_y()
+
+    def line(self, y: float, gray: int = 0, width: float = 0.15) -> None:
+        if self.draw:
+            self.pdf.set_draw_color(gray)
+            self.pdf.set_line_width(width)
+            self.pdf.line(self.margin, y, self.margin + self.width, y)
+
+    def layout(self, scale: float, draw: bool) -> bool:
+        """Lay out (or only measure) the slip; whether it fits on the page."""
+        self.scale, self.draw = scale, draw
+        m, w = self.margin, self.width
+        org = self.data.organisation or {}
+        y = self.text(m, m, w, self.font(10, bold=True), _clip(org.get("kk")), align="C")
+        y = self.text(m, y, w, self.font(9), _clip(org.get("ru")), align="C")
+        y += 1.5
+        self.line(y, width=0.3)
+        y += 2.5
+        y = self.text(m, y, w, self.font(13, bold=True), "ТАЛОН", align="C")
+        subtitle = "құжаттың (өтініштің) қабылданғаны туралы\nо приёме документа (обращения)"
+        y = self.text(m, y, w, self.font(8.5, gray=60), subtitle, align="C")
+        y += 3
+        for row in self.rows:
+            label = f"{row.kk}\n{row.ru}"
+            y1 = self.text(m, y, self.label_w - 2, self.font(7.5, gray=90), label)
+            big = row.style == "number"
+            lh = self.font(13 if big else 10, bold=big or row.style == "B")
+            y2 = self.text(m + self.label_w, y + 0.3, w - self.label_w, lh, row.value)
+            y = max(y1, y2, y + (8 if row.style == "sign" else 0)) + 1.2
+            self.line(y, gray=190)
+            y += 1.5
+        if y > self.qr_top - 4:
+            return False
+        self.scale = 1.0  # the QR block and the footer have their own space: never shrunk
+        return self.qr_block() <= self.bottom - self.footer_h
+
+    def qr_block(self) -> float:
+        """The QR code of the number with the status link beside it; returns its bottom."""
+        m, top, size = self.margin, self.qr_top, self.qr_size
+        if self.draw:
+            _draw_qr(self.pdf, qr_payload(self.data.reg_number), m, top, size)
+        x = m + size + 4
+        w = self.width - size - 4
+        caption = "Тіркеу нөмірінің QR-коды\nQR-код регистрационного номера"
+        y = self.text(x, top + 4, w, self.font(7.5, gray=90), caption)
+        y = self.text(x, y, w, self.font(11, bold=True), self.data.reg_number)
+        if self.data.item_url:
+            status = "Өтініштің жай-күйі / Статус обращения:"
+            y = self.text(x, y + 1.5, w, self.font(7.5, gray=90), status)
+            url = _clip(self.data.item_url, 120)
+            lh = self.font(7.5)
+            y = self.text(x, y, w, lh, url, wrapmode="CHAR", link=self.data.item_url)
+        legal = (
+            "ҚР Әкімшілік рәсімдік-процестік кодексінің 64-бабының 2-бөлігіне сәйкес берілді.\n"
+            "Выдан в соответствии с частью 2 статьи 64 АППК РК."
+        )
+        footer_y = self.bottom - self.footer_h + 2
+        self.text(m, footer_y, self.width, self.font(6.5, gray=110), legal, align="C")
+        return max(y, top + size)
 
 
 def render_receipt_slip(data: SlipData) -> bytes:
-    """The applicant's receipt slip: a one-page A5 PDF, Kazakh and Russian labels."""
+    """The applicant's receipt slip: a one-page A5 PDF, Kazakh and Russian labels.
+
+    Long names shrink the type (down to 60 %) so that the slip always stays on one page;
+    every field is cut at 300 characters.
+    """
     qr_payload(data.reg_number)
     format_local(data.registered_at)  # refuses a naive datetime before any layout work
-    for scale in (1.0, 0.9, 0.8, 0.7, 0.6):
-        try:
-            pdf = _layout_receipt(data, scale)
-        except _Overflow:
-            continue
-        return _output(pdf)
-    raise ValueError("the receipt slip does not fit on one page")  # pragma: no cover
+    pdf = _new_pdf(A5, f"Талон {data.reg_number}", data)
+    pdf.set_margins(_Receipt.margin, _Receipt.margin, _Receipt.margin)
+    pdf.add_page()
+    receipt = _Receipt(pdf, data)
+    scales = (1.0, 0.9, 0.8, 0.7, 0.6)
+    scale = next((s for s in scales if receipt.layout(s, draw=False)), scales[-1])
+    receipt.layout(scale, draw=True)
+    return _output(pdf)
 
 
 # --- registration label ----------------------------------------------------------------------

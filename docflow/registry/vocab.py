@@ -28,9 +28,15 @@ KIND_TITLES_KK_RU = {
     "response": {"kk": "Үн қосу", "ru": "Отклик"},
     "report": {"kk": "Хабар", "ru": "Сообщение"},
     "petition": {"kk": "Петиция", "ru": "Петиция"},
-    "reception_request": {"kk": "Жеке қабылдауға жазылу туралы өтініш", "ru": "Заявка на личный прием"},
+    "reception_request": {
+        "kk": "Жеке қабылдауға жазылу туралы өтініш",
+        "ru": "Заявка на личный прием",
+    },
     "correspondence": {"kk": "Кіріс хат", "ru": "Входящее письмо"},
-    "assignment": {"kk": "Жоғары тұрған органның тапсырмасы", "ru": "Поручение вышестоящего органа"},
+    "assignment": {
+        "kk": "Жоғары тұрған органның тапсырмасы",
+        "ru": "Поручение вышестоящего органа",
+    },
 }
 
 # R-REG-2: how the item arrived.
@@ -76,12 +82,36 @@ REQUIRED_DETAILS = {
     "authority_document": _l("document confirming the representative's authority"),
 }
 REQUIRED_DETAILS_KK_RU = {
-    "full_name": {"kk": "өтініш берушінің тегі, аты, әкесінің аты", "ru": "фамилия, имя, отчество заявителя"},
+    "full_name": {
+        "kk": "өтініш берушінің тегі, аты, әкесінің аты",
+        "ru": "фамилия, имя, отчество заявителя",
+    },
     "address": {"kk": "пошталық мекенжайы", "ru": "почтовый адрес"},
     "organisation_name": {"kk": "заңды тұлғаның атауы", "ru": "наименование юридического лица"},
     "bin": {"kk": "заңды тұлғаның БСН", "ru": "БИН юридического лица"},
     "addressee": {"kk": "кімге жолданғаны", "ru": "адресат"},
     "summary": {"kk": "өтініштің мәні", "ru": "суть обращения"},
-    "signed": {"kk": "өтініш берушінің немесе өкілдің қолы", "ru": "подпись заявителя или представителя"},
-    "authority_document": {"kk": "өкілдің өкілеттігін растайтын құжат", "ru": "документ, подтверждающий полномочия представителя"},
+    "signed": {
+        "kk": "өтініш берушінің немесе өкілдің қолы",
+        "ru": "подпись заявителя или представителя",
+    },
+    "authority_document": {
+        "kk": "өкілдің өкілеттігін растайтын құжат",
+        "ru": "документ, подтверждающий полномочия представителя",
+    },
+}
+
+# Per-file extraction failures, by the pipeline's stable error codes.
+EXTRACTION_ERRORS = {
+    "not_supported": _l("The file type is not supported, or the file is not what its name says."),
+    "corrupt": _l("The file is damaged or empty and cannot be read."),
+    "too_large": _l("The file is too large to read (pages, image size or content)."),
+    "timeout": _l("Reading the file took too long and was stopped."),
+    "memory": _l("Reading the file needed too much memory and was stopped."),
+    "encrypted": _l("The file is password-protected."),
+    "ocr_failed": _l("Text recognition (OCR) failed on this file."),
+    "unsafe": _l(
+        "The file looks unsafe (a compression bomb or external references) and was not opened."
+    ),
+    "internal": _l("Reading the file failed because of an error in docflow; the file is kept."),
 }

@@ -32,7 +32,9 @@ def _correction_overdue(ctx) -> bool | str:
     due = ctx.obj.correction_due
     today = get_calendar().local_now().date()
     if due is not None and today <= due:
-        return _l("The applicant may still correct the appeal until %(date)s.", date=due.isoformat())
+        return _l(
+            "The applicant may still correct the appeal until %(date)s.", date=due.isoformat()
+        )
     return True
 
 
@@ -40,7 +42,9 @@ def _sign_up_without_essence(ctx) -> bool | str:
     # R-REG-6: only a sign-up request that does not state the essence of the question.
     if ctx.obj.kind == "reception_request" and not (ctx.obj.summary or "").strip():
         return True
-    return _l("Only a sign-up request without the essence of the question is left without consideration here.")
+    return _l(
+        "Only a sign-up request without the essence of the question is left without consideration here."
+    )
 
 
 INCOMING = register(
@@ -58,7 +62,9 @@ INCOMING = register(
                 view=READERS,
                 modify=[],
             ),
-            state("withdrawn", _l("Withdrawn by the applicant"), final=True, view=READERS, modify=[]),
+            state(
+                "withdrawn", _l("Withdrawn by the applicant"), final=True, view=READERS, modify=[]
+            ),
         ],
         transitions=[
             transition(

@@ -17,7 +17,9 @@ def count() -> int:
 
 
 def last_entries(n: int) -> list[AuditEntry]:
-    return list(db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(n)))[::-1]
+    return list(db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(n)))[
+        ::-1
+    ]
 
 
 def drop_triggers(backend: str) -> None:
@@ -52,7 +54,10 @@ def test_r_audit_3_every_write_is_recorded_with_who_what_when(app):
     assert {e.object_type for e in (create, update, delete)} == {"subdivision"}
     assert create.object_id == update.object_id == delete.object_id == str(sub.id)
     assert create.summary["after"]["code"] == "TEST"
-    assert update.summary == {"before": {"names": {"ru": "Тест"}}, "after": {"names": {"ru": "Тест 2"}}}
+    assert update.summary == {
+        "before": {"names": {"ru": "Тест"}},
+        "after": {"names": {"ru": "Тест 2"}},
+    }
     assert delete.summary["before"]["code"] == "TEST"
     assert all(e.actor_id == 7 and e.actor_name == "Тест Тестұлы" for e in (create, update, delete))
     assert all(e.at.tzinfo is not None for e in (create, update, delete))
@@ -95,7 +100,10 @@ def test_explicit_record_for_non_row_actions(app):
     )
 
 
-@pytest.mark.parametrize("statement", ["UPDATE audit_entry SET action = 'x' WHERE seq = 1", "DELETE FROM audit_entry WHERE seq = 1"])
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE audit_entry SET action = 'x' WHERE seq = 1", "DELETE FROM audit_entry WHERE seq = 1"],
+)
 def test_r_audit_3_database_refuses_update_and_delete(app, statement):
     with pytest.raises(DatabaseError, match="append-only"):
         db.session.execute(text(statement))

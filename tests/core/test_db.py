@@ -24,7 +24,9 @@ def test_sqlite_pragmas(app, sqlite_only):
     assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
     assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-    assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == app.config["SQLITE_BUSY_TIMEOUT_MS"]
+    assert (
+        conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == app.config["SQLITE_BUSY_TIMEOUT_MS"]
+    )
 
 
 def _other_writer_blocked(app) -> bool:
@@ -75,7 +77,9 @@ def test_foreign_keys_enforced(app):
 
     with pytest.raises(IntegrityError):
         db.session.execute(
-            text("INSERT INTO role_grant (user_id, role, subdivision_id) VALUES (99999, 'admin', NULL)")
+            text(
+                "INSERT INTO role_grant (user_id, role, subdivision_id) VALUES (99999, 'admin', NULL)"
+            )
         )
         db.session.flush()
     db.session.rollback()

@@ -115,7 +115,16 @@ SAMPLE = register(
     )
 )
 
-USERS = ["admin", "clerk", "controller", "head.energy", "exec.energy", "head.edu", "akim", "inspector"]
+USERS = [
+    "admin",
+    "clerk",
+    "controller",
+    "head.energy",
+    "exec.energy",
+    "head.edu",
+    "akim",
+    "inspector",
+]
 
 # Golden matrix: for a document in ENERGY, which manual transitions each demo user may fire
 # in each state. A change to permissions or roles shows up here as a diff.
@@ -179,7 +188,9 @@ def test_state_permissions_decide_object_access(app, sample_table):
 def test_fire_moves_state_and_writes_history(app, sample_table):
     controller = user_by_username("controller")
     doc = make_doc()
-    entry = SAMPLE.fire(doc, "distribute", controller, comment="to energy", params={"subdivision": "ENERGY"})
+    entry = SAMPLE.fire(
+        doc, "distribute", controller, comment="to energy", params={"subdivision": "ENERGY"}
+    )
     db.session.commit()
     assert doc.state == "distributed"
     rows = history(doc)
@@ -205,14 +216,21 @@ def test_unknown_transition(app, sample_table):
 
 def test_wrong_state_is_409(app, sample_table):
     with pytest.raises(TransitionNotAvailable) as exc:
-        SAMPLE.fire(make_doc("closed"), "distribute", user_by_username("controller"), params={"subdivision": "X"})
+        SAMPLE.fire(
+            make_doc("closed"),
+            "distribute",
+            user_by_username("controller"),
+            params={"subdivision": "X"},
+        )
     assert exc.value.status == 409 and "Closed" in exc.value.message
 
 
 def test_forbidden_actor_is_403(app, sample_table):
     for username in ("clerk", "inspector", "head.energy"):
         with pytest.raises(TransitionForbidden) as exc:
-            SAMPLE.fire(make_doc(), "distribute", user_by_username(username), params={"subdivision": "X"})
+            SAMPLE.fire(
+                make_doc(), "distribute", user_by_username(username), params={"subdivision": "X"}
+            )
         assert exc.value.status == 403
 
 
@@ -281,10 +299,14 @@ def test_after_transition_event_is_sent(app, sample_table):
     after_transition.connect(listener)
     try:
         doc = make_doc()
-        SAMPLE.fire(doc, "distribute", user_by_username("controller"), params={"subdivision": "ENERGY"})
+        SAMPLE.fire(
+            doc, "distribute", user_by_username("controller"), params={"subdivision": "ENERGY"}
+        )
     finally:
         after_transition.disconnect(listener)
-    assert seen == [("sample", doc.id, "distribute", "controller", {"subdivision": "ENERGY"}, "distributed")]
+    assert seen == [
+        ("sample", doc.id, "distribute", "controller", {"subdivision": "ENERGY"}, "distributed")
+    ]
 
 
 def test_automatic_transition_follows(app, sample_table):
@@ -317,7 +339,10 @@ def test_automatic_transition_follows(app, sample_table):
         auto.fire(doc, "check", user_by_username("controller"))
         assert doc.state == "done"
         rows = [r for r in history(doc) if r.workflow == "sample_auto"]
-        assert [(r.transition, r.actor_name) for r in rows] == [("check", "Әлия Серікқызы Нұрланова"), ("finish", "system")]
+        assert [(r.transition, r.actor_name) for r in rows] == [
+            ("check", "Әлия Серікқызы Нұрланова"),
+            ("finish", "system"),
+        ]
         doc2 = make_doc()
         doc2.answer = "not yet"
         doc2.state = "new"
@@ -337,5 +362,11 @@ def test_definition_errors_are_caught_early():
 
 
 def test_workflow_errors_share_a_base(app):
-    for cls in (UnknownTransition, TransitionNotAvailable, TransitionForbidden, GuardRefused, InvalidParameters):
+    for cls in (
+        UnknownTransition,
+        TransitionNotAvailable,
+        TransitionForbidden,
+        GuardRefused,
+        InvalidParameters,
+    ):
         assert issubclass(cls, WorkflowError)

@@ -11,8 +11,14 @@ import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("DOCFLOW_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def pytest_collection_modifyitems(items):
@@ -25,7 +31,9 @@ def pytest_collection_modifyitems(items):
 def browser() -> Iterator[object]:
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
-            pytest.fail(f"Chromium not found at {CHROMIUM}: scripts/install-test-deps.sh installs it")
+            pytest.fail(
+                f"Chromium not found at {CHROMIUM}: scripts/install-test-deps.sh installs it"
+            )
         pytest.skip(f"Chromium not found at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 
-
 def test_login_switch_language_and_logout(page, live_server):
     from tests.e2e.conftest import log_in
 
