@@ -148,6 +148,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(org_bp)
     app.register_blueprint(registry_bp)
+    import docflow.registry.api  # noqa: F401  (routes on the API blueprint)
+    from docflow.api import bp as api_bp
+
+    app.register_blueprint(api_bp)
 
 
 def _register_cli(app: Flask) -> None:

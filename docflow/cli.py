@@ -52,9 +52,13 @@ profile_cli = AppGroup("profile", help="Office profiles (organisation, users, te
 @click.argument("path", type=click.Path(dir_okay=False))
 def profile_load(path: str) -> None:
     """Load (or re-load) a profile JSON file."""
-    from docflow.org.profile import read_profile
+    from docflow.org.profile import ProfileError, read_profile
 
-    report = _load(read_profile(path))
+    try:
+        data = read_profile(path)
+    except ProfileError as exc:
+        raise click.ClickException(str(exc)) from None
+    report = _load(data)
     click.echo(f"created: {report.created or '-'}; updated: {report.updated or '-'}")
 
 
@@ -100,6 +104,22 @@ def users_create(
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(f"user {username} created")
+
+
+@users_cli.command("token")
+@click.argument("username")
+def users_token(username: str) -> None:
+    """Issue a new API token for USERNAME (the old one stops working); printed once."""
+    from docflow.api import issue_token
+    from docflow.org.models import user_by_username
+
+    _as_cli_actor()
+    user = user_by_username(username)
+    if user is None:
+        raise click.ClickException(f"no user {username}")
+    token = issue_token(user)
+    db.session.commit()
+    click.echo(token)
 
 
 audit_cli = AppGroup("audit", help="The audit trail.")

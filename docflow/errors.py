@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from markupsafe import escape
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -32,11 +33,12 @@ def wants_json() -> bool:
 def error_response(status: int, code: str, message: str, headers=None):
     if wants_json():
         return jsonify({"error": code, "message": message}), status, headers or {}
-    return (
-        render_template("errors/error.html", status=status, message=message),
-        status,
-        headers or {},
-    )
+    try:
+        body = render_template("errors/error.html", status=status, message=message)
+    except Exception:  # the page shell itself is broken (database down…): still say something
+        db.session.rollback()
+        body = f"<!doctype html><title>{status}</title><h1>{status}</h1><p>{escape(message)}</p>"
+    return body, status, headers or {}
 
 
 def register_error_handlers(app: Flask) -> None:

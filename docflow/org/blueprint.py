@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
+from docflow.core import audit
 from docflow.core.security import Permission, has_permission
 from docflow.extensions import db
 from docflow.org import operations
@@ -36,7 +37,14 @@ def login():
     status = 200
     if form.validate_on_submit():
         username = form.username.data.strip()
-        if operations.is_throttled(username):
+        if operations.is_throttled(username, request.remote_addr):
+            audit.record(
+                "login",
+                object_type="user_account",
+                summary={"username": username[:64]},
+                outcome="throttled",
+            )
+            db.session.commit()
             flash(_("Too many failed attempts. Wait a few minutes and try again."), "error")
             status = 429
         else:

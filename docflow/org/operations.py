@@ -70,15 +70,24 @@ def _grant(role: str, code: str | None) -> RoleGrant:
     return RoleGrant(role=r.value, subdivision=sub)
 
 
-def is_throttled(username: str) -> bool:
+def is_throttled(username: str, remote_addr: str | None = None) -> bool:
+    """Too many recent failures for this username from this address, or from this address at all.
+
+    Keyed by (username, address) so that a stranger cannot lock a colleague out from elsewhere;
+    the per-address cap (4× the per-user one) stops guessing one password over many usernames.
+    """
     cfg = current_app.config
     since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=cfg["LOGIN_THROTTLE_WINDOW_SECONDS"])
-    failures = db.session.scalar(
-        select(func.count())
-        .select_from(LoginFailure)
-        .where(LoginFailure.username == username.lower(), LoginFailure.at >= since)
+    recent = select(func.count()).select_from(LoginFailure).where(LoginFailure.at >= since)
+    same_user = db.session.scalar(
+        recent.where(
+            LoginFailure.username == username.lower(), LoginFailure.remote_addr == remote_addr
+        )
     )
-    return failures >= cfg["LOGIN_THROTTLE_ATTEMPTS"]
+    if same_user >= cfg["LOGIN_THROTTLE_ATTEMPTS"]:
+        return True
+    same_addr = db.session.scalar(recent.where(LoginFailure.remote_addr == remote_addr))
+    return same_addr >= 4 * cfg["LOGIN_THROTTLE_ATTEMPTS"]
 
 
 def authenticate(username: str, password: str, remote_addr: str | None) -> User | None:

@@ -559,3 +559,74 @@ def registry_counts() -> dict[str, int]:
         select(func.count()).select_from(IncomingItem).where(queries.overdue_condition(today))
     )
     return {"today": total_today or 0, "awaiting": awaiting or 0, "overdue": overdue or 0}
+
+
+@bp.route("/scans", methods=["GET", "POST"])
+@login_required
+def scans():
+    """Batch scans: upload a multi-page scan; resolve pages without a known label."""
+    from docflow.registry.models import ScanBatch
+    from docflow.registry.scanning import unmatched_queue, upload_batch
+
+    _require(Permission.REGISTER)
+    form = UploadForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            flash(_("Choose at least one file."), "error")
+            return redirect(url_for("registry.scans")), 303
+        for f in form.files.data:
+            if f and f.filename:
+                upload_batch(f.filename, f.stream, current_user)
+        db.session.commit()
+        jobs.schedule()
+        flash(_("The scan is being split at the registration labels."), "info")
+        return redirect(url_for("registry.scans")), 303
+    batches = db.session.scalars(select(ScanBatch).order_by(ScanBatch.id.desc()).limit(20)).all()
+    return render_template(
+        "registry/scans.html",
+        form=form,
+        batches=batches,
+        queue=unmatched_queue(),
+        resolve_form=LinkForm(),
+    )
+
+
+@bp.route("/scans/unmatched/<int:scan_id>", methods=["POST"])
+@login_required
+def resolve_scan(scan_id: int):
+    from docflow.registry.models import UnmatchedScan
+    from docflow.registry.scanning import resolve
+
+    _require(Permission.REGISTER)
+    unmatched = db.session.get(UnmatchedScan, scan_id)
+    if unmatched is None:
+        abort(404)
+    form = LinkForm()
+    item = item_by_number((form.reg_number.data or "").strip()) if form.reg_number.data else None
+    if item is None:
+        flash(_("No registered item with that number."), "error")
+        return redirect(url_for("registry.scans")), 303
+    try:
+        resolve(unmatched, item, current_user)
+    except RegistrationError as exc:
+        db.session.rollback()
+        flash("; ".join(exc.errors.values()), "error")
+        return redirect(url_for("registry.scans")), 303
+    db.session.commit()
+    flash(_("The pages are attached to %(number)s.", number=item.reg_number), "info")
+    return redirect(url_for("registry.scans")), 303
+
+
+@bp.route("/scans/unmatched/<int:scan_id>/file")
+@login_required
+def unmatched_file(scan_id: int):
+    from docflow.registry.models import UnmatchedScan
+
+    _require(Permission.REGISTER)
+    unmatched = db.session.get(UnmatchedScan, scan_id)
+    if unmatched is None:
+        abort(404)
+    att = unmatched.attachment
+    return send_file(
+        get_storage().open(att.storage_key), mimetype="application/pdf", download_name=att.filename
+    )

@@ -54,3 +54,30 @@ def return_overdue_command() -> None:
     items = return_overdue(None)
     db.session.commit()
     click.echo(f"returned {len(items)} item(s)")
+
+
+@registry_cli.command("watch")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True))
+@click.option("--user", "username", required=True, help="The clerk the scans are registered as.")
+@click.option("--once", is_flag=True, help="One pass, then stop.")
+@click.option("--interval", default=5.0, show_default=True)
+def watch_command(folder: str, username: str, once: bool, interval: float) -> None:
+    """Take multi-page scans dropped into FOLDER and split them at registration labels."""
+    from pathlib import Path
+
+    from docflow.org.models import user_by_username
+    from docflow.registry.jobs import process_pending
+    from docflow.registry.scanning import watch_folder
+
+    user = user_by_username(username)
+    if user is None:
+        raise click.ClickException(f"no user {username}")
+    audit.set_actor(audit.Actor(user.id, user.display_name))
+    while True:
+        taken = watch_folder(Path(folder), user)
+        if taken:
+            click.echo(f"took {len(taken)} scan(s): {', '.join(taken)}")
+            process_pending()
+        if once:
+            return
+        time.sleep(interval)

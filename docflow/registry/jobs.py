@@ -50,7 +50,9 @@ def claim(attachment_id: int) -> bool:
 
 
 def process_pending(limit: int | None = None) -> int:
-    done = 0
+    from docflow.registry.scanning import process_pending_batches
+
+    done = process_pending_batches()
     while limit is None or done < limit:
         next_id = db.session.scalar(
             select(Attachment.id)

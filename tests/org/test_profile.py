@@ -365,11 +365,6 @@ def test_cli_profile_load_with_a_bad_entry_fails_and_changes_nothing(app, runner
     assert subdivision_by_code("ENERGY").names["en"] == "Energy and Water Supply Department"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="docflow/cli.py: profile_load calls read_profile() outside _load()'s ProfileError "
-    "handler, so unreadable/invalid JSON ends in an uncaught exception instead of a message",
-)
 @pytest.mark.parametrize("content", ["{ not json", None])
 def test_cli_profile_load_with_an_unreadable_file_fails_with_a_message(
     app, runner, tmp_path, content

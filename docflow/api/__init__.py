@@ -1,0 +1,81 @@
+"""REST API v1 for integrations (e-Otinish, scanners): bearer tokens, JSON errors, OpenAPI.
+
+Sessions and cookies are not accepted here (so no CSRF): every request carries
+``Authorization: Bearer <token>``; tokens are issued with ``flask users token USERNAME``.
+Errors are ``{"error": code, "message": text}`` with a 4xx status.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from docflow.core import audit
+from docflow.extensions import csrf, db
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: Any, **extra: Any) -> None:
+        super().__init__(str(message))
+        self.status, self.code, self.message, self.extra = status, code, str(message), extra
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    db.session.rollback()
+    return jsonify({"error": exc.code, "message": exc.message, **exc.extra}), exc.status
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(user: Any) -> str:
+    """A new token for the user (the previous one stops working); shown once, stored hashed."""
+    token = "dft_" + secrets.token_urlsafe(32)
+    user.api_token_hash = token_hash(token)
+    return token
+
+
+def _authenticate() -> Any:
+    from docflow.org.models import User
+
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        raise ApiError(401, "unauthorized", _l("Send an API token: Authorization: Bearer <token>."))
+    token = header[7:].strip()
+    if not token or len(token) > 200:
+        raise ApiError(401, "unauthorized", _l("The API token is not valid."))
+    user = db.session.scalar(
+        select(User).where(User.api_token_hash == token_hash(token), User.active)
+    )
+    if user is None:
+        raise ApiError(401, "unauthorized", _l("The API token is not valid."))
+    return user
+
+
+def api_auth(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        user = _authenticate()
+        g.api_user = user
+        audit.set_actor(audit.Actor(user.id, user.display_name))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.route("/openapi.json")
+def openapi():
+    from docflow.api.openapi import spec
+
+    return jsonify(spec())

@@ -1,0 +1,298 @@
+"""The OpenAPI 3.1 description of the REST API, served at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docflow.registry.operations import LINK_KINDS
+from docflow.registry.vocab import APPLICANT_TYPES, CHANNELS, KINDS, LANGUAGES
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def spec() -> dict[str, Any]:
+    errors = {
+        "400": _error("Malformed request"),
+        "401": _error("Missing or invalid API token"),
+        "403": _error("The token's user may not do this"),
+        "413": _error("Upload larger than the configured limit"),
+        "422": _error("Invalid data; `fields` names each problem"),
+    }
+    item_id = {"name": "item_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "docflow API",
+            "version": "1.0.0",
+            "description": "Registration and lookup of incoming documents for integrations (e-Otinish, scanners). "
+            "Authenticate with `Authorization: Bearer <token>` (`flask users token USERNAME`). "
+            "`Idempotency-Key` on POST /items makes a retried registration return the first one.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": {
+            "/items": {
+                "post": {
+                    "summary": "Register an incoming item (JSON, or multipart with a `data` JSON part and `files`)",
+                    "parameters": [
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "schema": {"type": "string", "maxLength": 100},
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/Registration"}
+                            },
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "data": {
+                                            "type": "string",
+                                            "description": "Registration as JSON",
+                                        },
+                                        "files": {
+                                            "type": "array",
+                                            "items": {"type": "string", "format": "binary"},
+                                        },
+                                    },
+                                    "required": ["data"],
+                                }
+                            },
+                        },
+                    },
+                    "responses": {
+                        "201": {
+                            "description": "Registered",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Item"}
+                                }
+                            },
+                        },
+                        "200": {
+                            "description": "Already registered with this Idempotency-Key",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Item"}
+                                }
+                            },
+                        },
+                        **errors,
+                    },
+                },
+                "get": {
+                    "summary": "List and search the journal",
+                    "parameters": [
+                        {"name": n, "in": "query", "schema": {"type": t}}
+                        for n, t in (
+                            ("q", "string"),
+                            ("kind", "string"),
+                            ("channel", "string"),
+                            ("state", "string"),
+                            ("subdivision", "string"),
+                            ("date_from", "string"),
+                            ("date_to", "string"),
+                            ("overdue", "boolean"),
+                            ("from_reception", "boolean"),
+                            ("page", "integer"),
+                            ("per_page", "integer"),
+                        )
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "A page of items",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "properties": {
+                                            "items": {
+                                                "type": "array",
+                                                "items": {"$ref": "#/components/schemas/Item"},
+                                            },
+                                            "page": {"type": "integer"},
+                                            "per_page": {"type": "integer"},
+                                            "has_next": {"type": "boolean"},
+                                        },
+                                    }
+                                }
+                            },
+                        },
+                        **errors,
+                    },
+                },
+            },
+            "/items/{item_id}": {
+                "get": {
+                    "summary": "Read an item",
+                    "parameters": [item_id],
+                    "responses": {
+                        "200": {
+                            "description": "The item",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Item"}
+                                }
+                            },
+                        },
+                        "404": _error("No such item"),
+                        **errors,
+                    },
+                },
+            },
+            "/items/{item_id}/attachments": {
+                "post": {
+                    "summary": "Attach files (multipart parts named `files`)",
+                    "parameters": [item_id],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "files": {
+                                            "type": "array",
+                                            "items": {"type": "string", "format": "binary"},
+                                        }
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": {"description": "Stored; text extraction runs in the background"},
+                        "404": _error("No such item"),
+                        **errors,
+                    },
+                }
+            },
+            "/items/{item_id}/transitions/{transition}": {
+                "post": {
+                    "summary": "Do a workflow action on the item",
+                    "parameters": [
+                        item_id,
+                        {
+                            "name": "transition",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
+                    ],
+                    "requestBody": {
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "comment": {"type": "string"},
+                                        "params": {"type": "object"},
+                                    },
+                                }
+                            }
+                        }
+                    },
+                    "responses": {
+                        "200": {"description": "Done"},
+                        "404": _error("No such item"),
+                        "409": _error("Not possible in the item's state"),
+                        **errors,
+                    },
+                }
+            },
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error", "message"],
+                    "properties": {
+                        "error": {"type": "string"},
+                        "message": {"type": "string"},
+                        "fields": {"type": "object"},
+                    },
+                },
+                "Applicant": {
+                    "type": "object",
+                    "properties": {
+                        "type": {"enum": list(APPLICANT_TYPES)},
+                        "full_name": {"type": "string"},
+                        "iin": {"type": "string", "pattern": "^[0-9]{12}$"},
+                        "organisation_name": {"type": "string"},
+                        "bin": {"type": "string", "pattern": "^[0-9]{12}$"},
+                        "representative": {"type": "string"},
+                        "authority_document": {"type": "string"},
+                        "address": {"type": "string"},
+                        "phone": {"type": "string"},
+                        "email": {"type": "string"},
+                        "country": {"type": "string"},
+                        "needs_interpreter": {"type": "boolean"},
+                    },
+                },
+                "Registration": {
+                    "type": "object",
+                    "required": ["kind", "channel"],
+                    "properties": {
+                        "kind": {"enum": list(KINDS)},
+                        "channel": {"enum": list(CHANNELS)},
+                        "applicants": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Applicant"},
+                        },
+                        "addressee": {"type": "string"},
+                        "summary": {"type": "string"},
+                        "language": {"enum": list(LANGUAGES)},
+                        "arrived_at": {
+                            "type": "string",
+                            "format": "date-time",
+                            "description": "Naive times are Asia/Almaty",
+                        },
+                        "external_number": {"type": "string"},
+                        "external_date": {"type": "string", "format": "date"},
+                        "page_count": {"type": "integer", "minimum": 0},
+                        "from_reception": {"type": "boolean"},
+                        "anonymous": {"type": "boolean"},
+                        "signed": {"type": "boolean"},
+                        "link_to": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "item": {"type": "string"},
+                                    "kind": {"enum": list(LINK_KINDS)},
+                                },
+                            },
+                        },
+                    },
+                },
+                "Item": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "reg_number": {"type": "string"},
+                        "state": {"type": "string"},
+                        "kind": {"type": "string"},
+                        "channel": {"type": "string"},
+                        "registration_date": {"type": "string", "format": "date"},
+                        "due_date": {"type": ["string", "null"], "format": "date"},
+                        "applicants": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Applicant"},
+                        },
+                        "attachments": {"type": "array", "items": {"type": "object"}},
+                    },
+                },
+            },
+        },
+    }

@@ -1,0 +1,305 @@
+"""Registry endpoints of the REST API: register, read, list/search, attach files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from flask import g, jsonify, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from docflow.api import ApiError, api_auth, bp
+from docflow.core.calendar import get_calendar
+from docflow.core.security import AccessDenied, Permission, has_permission
+from docflow.core.workflow import WorkflowError
+from docflow.extensions import db
+from docflow.registry import jobs, operations, queries
+from docflow.registry.models import Attachment, IncomingItem, item_by_public_id
+from docflow.registry.operations import ApplicantData, RegistrationData, RegistrationError
+
+MAX_PER_PAGE = 200
+APPLICANT_FIELDS = {f for f in ApplicantData.__dataclass_fields__}
+
+
+def _field_error(field: str, message: Any) -> ApiError:
+    return ApiError(422, "invalid", _l("The data is not valid."), fields={field: str(message)})
+
+
+def _date(value: Any, field: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise _field_error(field, _l("Use a date like 2026-11-20.")) from None
+
+
+def _datetime(value: Any, field: str) -> dt.datetime | None:
+    if value in (None, ""):
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        raise _field_error(
+            field, _l("Use a date and time like 2026-11-20T10:30:00+05:00.")
+        ) from None
+    if (
+        moment.tzinfo is None
+    ):  # naive times are Almaty local time, as clerks and e-Otinish mean them
+        moment = moment.replace(tzinfo=get_calendar().tz)
+    return moment.astimezone(dt.UTC)
+
+
+def parse_registration(payload: Any) -> RegistrationData:
+    if not isinstance(payload, dict):
+        raise ApiError(400, "bad_request", _l("The body must be a JSON object."))
+    applicants = payload.get("applicants") or []
+    if not isinstance(applicants, list) or not all(isinstance(a, dict) for a in applicants):
+        raise _field_error("applicants", _l("A list of applicant objects is expected."))
+    parsed = []
+    for i, a in enumerate(applicants):
+        unknown = set(a) - APPLICANT_FIELDS
+        if unknown:
+            raise _field_error(
+                f"applicants.{i}", _l("Unknown fields: %(names)s", names=", ".join(sorted(unknown)))
+            )
+        values = {
+            k: (str(v) if v is not None and k != "needs_interpreter" else v) for k, v in a.items()
+        }
+        values["needs_interpreter"] = bool(a.get("needs_interpreter"))
+        parsed.append(ApplicantData(**values))
+    page_count = payload.get("page_count")
+    if page_count is not None and not isinstance(page_count, int):
+        raise _field_error("page_count", _l("A whole number is expected."))
+    links = payload.get("link_to") or []
+    if not isinstance(links, list):
+        raise _field_error("link_to", _l("A list is expected."))
+    return RegistrationData(
+        kind=str(payload.get("kind") or ""),
+        channel=str(payload.get("channel") or ""),
+        applicants=parsed,
+        addressee=payload.get("addressee"),
+        summary=str(payload.get("summary") or ""),
+        language=payload.get("language"),
+        arrived_at=_datetime(payload.get("arrived_at"), "arrived_at"),
+        external_number=payload.get("external_number"),
+        external_date=_date(payload.get("external_date"), "external_date"),
+        page_count=page_count,
+        from_reception=bool(payload.get("from_reception")),
+        anonymous=bool(payload.get("anonymous")),
+        signed=bool(payload.get("signed", True)),
+        idempotency_key=request.headers.get("Idempotency-Key") or payload.get("idempotency_key"),
+        link_to=[
+            (str(x.get("item")), str(x.get("kind") or "repeat"))
+            for x in links
+            if isinstance(x, dict)
+        ],
+    )
+
+
+def attachment_json(item: IncomingItem, a: Attachment) -> dict[str, Any]:
+    return {
+        "id": a.public_id,
+        "filename": a.filename,
+        "content_type": a.content_type,
+        "size": a.size,
+        "sha256": a.sha256,
+        "replaces": None,
+        "uploaded_at": a.uploaded_at.isoformat(),
+        "extraction": {
+            "status": a.extraction_status,
+            "error_code": a.extraction_error_code,
+            "error": a.extraction_error,
+            "pages": a.page_count,
+            "ocr_pages": a.ocr_pages,
+        },
+    }
+
+
+def item_json(item: IncomingItem, full: bool = True) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": item.public_id,
+        "reg_number": item.reg_number,
+        "journal": item.journal,
+        "kind": item.kind,
+        "channel": item.channel,
+        "state": item.state,
+        "arrived_at": item.arrived_at.isoformat(),
+        "registered_at": item.registered_at.isoformat(),
+        "registration_date": item.registration_date.isoformat(),
+        "due_date": item.due_date.isoformat() if item.due_date else None,
+        "summary": item.summary,
+        "from_reception": item.from_reception,
+        "anonymous": item.anonymous,
+        "url": url_for("registry.item", public_id=item.public_id, _external=True),
+    }
+    if full:
+        data.update(
+            addressee=item.addressee,
+            language=item.language,
+            external_number=item.external_number,
+            external_date=item.external_date.isoformat() if item.external_date else None,
+            page_count=item.page_count,
+            signed=item.signed,
+            collective=item.collective,
+            missing_details=item.missing_details or [],
+            correction_due=item.correction_due.isoformat() if item.correction_due else None,
+            notice_text=item.notice_text,
+            applicants=[
+                {k: getattr(a, k) for k in sorted(APPLICANT_FIELDS)} for a in item.applicants
+            ],
+            attachments=[attachment_json(item, a) for a in item.attachments],
+            links=[
+                {
+                    "item": link.target.public_id,
+                    "reg_number": link.target.reg_number,
+                    "kind": link.kind,
+                }
+                for link in operations.linked_cases(item)
+            ],
+        )
+    return data
+
+
+def _files() -> list:
+    return [f for f in request.files.getlist("files") if f and f.filename]
+
+
+@bp.route("/items", methods=["POST"])
+@api_auth
+def register_item():
+    if request.mimetype == "multipart/form-data":
+        try:
+            payload = json.loads(request.form.get("data") or "{}")
+        except ValueError:
+            raise ApiError(400, "bad_request", _l("The “data” part must be JSON.")) from None
+    else:
+        payload = request.get_json(silent=True)
+        if payload is None:
+            raise ApiError(
+                400,
+                "bad_request",
+                _l("Send JSON (Content-Type: application/json) or multipart with a “data” part."),
+            )
+    data = parse_registration(payload)
+    existed = bool(data.idempotency_key) and _existing(data.idempotency_key)
+    try:
+        item = operations.register(data, g.api_user)
+        if not existed:
+            for f in _files():
+                operations.attach(item, f.filename, f.stream, g.api_user, content_type=f.mimetype)
+    except RegistrationError as exc:
+        raise ApiError(422, "invalid", _l("The data is not valid."), fields=exc.errors) from None
+    except AccessDenied as exc:
+        raise ApiError(403, "forbidden", exc.message) from None
+    db.session.commit()
+    jobs.schedule()
+    return jsonify(item_json(item)), 200 if existed else 201
+
+
+def _existing(key: str) -> bool:
+    from sqlalchemy import select
+
+    return (
+        db.session.scalar(select(IncomingItem.id).where(IncomingItem.idempotency_key == key))
+        is not None
+    )
+
+
+def _item(public_id: str) -> IncomingItem:
+    item = item_by_public_id(public_id)
+    if item is None:
+        raise ApiError(404, "not_found", _l("No such item."))
+    if not has_permission(g.api_user, Permission.VIEW, item):
+        raise ApiError(403, "forbidden", _l("You do not have permission to do this."))
+    return item
+
+
+@bp.route("/items/<public_id>")
+@api_auth
+def get_item(public_id: str):
+    return jsonify(item_json(_item(public_id)))
+
+
+@bp.route("/items")
+@api_auth
+def list_items():
+    if not has_permission(g.api_user, Permission.VIEW_REGISTRY):
+        raise ApiError(403, "forbidden", _l("You do not have permission to do this."))
+    args = request.args
+    try:
+        page = max(1, int(args.get("page", 1)))
+        per_page = min(MAX_PER_PAGE, max(1, int(args.get("per_page", 50))))
+    except ValueError:
+        raise _field_error("page", _l("A whole number is expected.")) from None
+    filters = queries.JournalFilter(
+        q=args.get("q") or None,
+        kind=args.get("kind") or None,
+        channel=args.get("channel") or None,
+        state=args.get("state") or None,
+        subdivision=args.get("subdivision") or None,
+        date_from=_date(args.get("date_from"), "date_from"),
+        date_to=_date(args.get("date_to"), "date_to"),
+        overdue=args.get("overdue") in ("1", "true"),
+        from_reception=args.get("from_reception") in ("1", "true"),
+        today=get_calendar().local_now().date(),
+    )
+    rows = list(
+        db.session.scalars(
+            queries.journal_query(filters).limit(per_page + 1).offset((page - 1) * per_page)
+        )
+    )
+    return jsonify(
+        items=[item_json(i, full=False) for i in rows[:per_page]],
+        page=page,
+        per_page=per_page,
+        has_next=len(rows) > per_page,
+    )
+
+
+@bp.route("/items/<public_id>/attachments", methods=["POST"])
+@api_auth
+def add_attachments(public_id: str):
+    item = _item(public_id)
+    files = _files()
+    if not files:
+        raise _field_error("files", _l("Send one or more files in multipart parts named “files”."))
+    out = []
+    try:
+        for f in files:
+            out.append(
+                operations.attach(item, f.filename, f.stream, g.api_user, content_type=f.mimetype)
+            )
+    except RegistrationError as exc:
+        raise ApiError(422, "invalid", _l("The data is not valid."), fields=exc.errors) from None
+    except AccessDenied as exc:
+        raise ApiError(403, "forbidden", exc.message) from None
+    db.session.commit()
+    jobs.schedule()
+    return jsonify(attachments=[attachment_json(item, a) for a in out]), 201
+
+
+@bp.route("/items/<public_id>/transitions/<transition_id>", methods=["POST"])
+@api_auth
+def fire_transition(public_id: str, transition_id: str):
+    """Workflow actions (withdraw, return, …) as transitions: 403 / 409 / 422 on refusal."""
+    from docflow.registry.workflow import INCOMING
+
+    item = _item(public_id)
+    payload = request.get_json(silent=True) or {}
+    if not isinstance(payload, dict):
+        raise ApiError(400, "bad_request", _l("The body must be a JSON object."))
+    try:
+        INCOMING.fire(
+            item,
+            transition_id,
+            g.api_user,
+            comment=payload.get("comment"),
+            params=payload.get("params") or {},
+        )
+        operations.search.reindex(item)
+    except WorkflowError as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from None
+    db.session.commit()
+    return jsonify(item_json(item))

@@ -1,0 +1,771 @@
+"""The text-extraction worker: the part of the pipeline that touches untrusted files.
+
+It always runs in a child process started by :func:`docflow.registry.extraction.extract`, under
+memory/CPU/file-size limits, and prints one JSON object on stdout::
+
+    python -m docflow.registry.extract_worker FILE [--kind KIND] [--preview OUT.png] [--limits JSON]
+
+This module must stay importable without Flask or the ``docflow`` package (the parent runs it by
+file path with ``python -I`` to keep the start-up cheap), and it imports the heavy libraries
+(pypdfium2, Pillow, lxml) only when a file needs them.
+
+Choices below were measured on the samples in ``tests/registry/data``:
+
+- PDF text layer: pypdfium2 (≈1 ms/page; pdfplumber gives the same text ≈20× slower).
+- OCR input: grayscale + 3×3 median filter (removes scanner speckle: 7/8 → 8/8 words on the
+  image-only PDF, 8/9 → 9/9 on the photo; harmless on clean pages), images under 1400 px on the
+  long side upscaled 2× first (faster and as accurate on small photos), fed to ``tesseract`` as
+  PGM on stdin (PNG encoding of a noisy page costs ≈0.4 s).
+- Image-only PDF pages are rendered at the resolution of their scan (clamped to 150–300 dpi)
+  rather than a fixed 300 dpi: upsampled speckle hurts OCR and costs time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import os
+import re
+import struct
+import subprocess
+import sys
+import time
+import traceback
+import unicodedata
+import warnings
+import zlib
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+MB = 1024 * 1024
+HEAD_BYTES = 65536
+KINDS = ("pdf", "png", "jpeg", "tiff", "docx")
+EXTENSIONS = {
+    ".pdf": "pdf",
+    ".png": "png",
+    ".jpg": "jpeg",
+    ".jpeg": "jpeg",
+    ".jpe": "jpeg",
+    ".jfif": "jpeg",
+    ".tif": "tiff",
+    ".tiff": "tiff",
+    ".docx": "docx",
+}
+LABELS = {"pdf": "PDF", "png": "PNG", "jpeg": "JPEG", "tiff": "TIFF", "docx": "DOCX"}
+
+PREVIEW_SIDE = 800  # px, long side of the first-page preview
+MIN_TEXT_CHARS = 20  # a PDF page with fewer non-space characters in its text layer is OCR'd
+UPSCALE_BELOW = 1400  # px, long side under which an image is upscaled 2× before OCR
+OCR_MAX_SIDE = 6000  # px, larger images are scaled down before OCR
+DEFLATE_MAX_RATIO = 1032  # deflate cannot expand data more than ~1032:1
+MAX_PREVIEW_BYTES = 4 * MB
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one extraction (the defaults suit a records office's scans)."""
+
+    max_bytes: int = 50 * MB  # the file itself
+    max_pages: int = 500  # PDF pages / TIFF frames
+    max_pixels: int = 50_000_000  # per image or rendered page
+    max_memory_mb: int = 1024  # address space of the worker (and of each tesseract)
+    cpu_seconds: int = 120  # CPU time of the worker (each tesseract has its own)
+    wall_seconds: int = 180  # the whole extraction
+    max_zip_ratio: int = 100  # DOCX: uncompressed/compressed, per entry over 1 MB
+    max_zip_total: int = 200 * MB  # DOCX: declared uncompressed size of all entries
+    max_zip_entries: int = 2000
+    max_stream_bytes: int = 256 * MB  # PDF: one compressed stream once inflated
+    max_text_chars: int = 10_000_000  # the extracted text is cut beyond this
+    ocr_languages: str = "kaz+rus+eng"
+    ocr_dpi: int = 300  # upper bound of the rendering resolution of PDF pages for OCR
+    ocr_page_seconds: int = 60  # one tesseract run
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Limits:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    @classmethod
+    def from_json(cls, text: str) -> Limits:
+        return cls.from_dict(json.loads(text))
+
+
+@dataclass(frozen=True)
+class Detection:
+    kind: str  # one of KINDS or "other"
+    claimed: str | None  # the kind the file name claims, if it names a supported one
+    reason: str | None  # why a file claiming a supported kind is refused ("not a PDF although …")
+
+
+def _sniff(head: bytes) -> str:
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return "tiff"
+    if b"%PDF-" in head[:1024]:  # PDF readers accept junk before the header
+        return "pdf"
+    if head.startswith(b"PK\x03\x04") and b"[Content_Types].xml" in head and b"word/" in head:
+        return "docx"
+    return "other"
+
+
+def detect(head: bytes, filename: str | os.PathLike[str] = "") -> Detection:
+    """The file's kind from its first bytes (``HEAD_BYTES`` are enough); the name only explains."""
+    kind = _sniff(head)
+    claimed = EXTENSIONS.get(Path(os.fspath(filename)).suffix.lower()) if filename else None
+    if kind == "other" and claimed == "docx" and head.startswith(b"PK\x03\x04"):
+        kind = "docx"  # a ZIP named .docx whose parts are not all in the head; the worker checks
+    reason = None
+    if kind == "other" and claimed:
+        reason = f"The file is not a {LABELS[claimed]} although its name says so."
+    return Detection(kind, claimed, reason)
+
+
+def detect_type(head: bytes, filename: str | os.PathLike[str] = "") -> str:
+    """``"pdf"``, ``"png"``, ``"jpeg"``, ``"tiff"``, ``"docx"`` or ``"other"``, by magic bytes."""
+    return detect(head, filename).kind
+
+
+class Refused(Exception):
+    """The file cannot be extracted: a stable code and an English sentence."""
+
+    def __init__(self, code: str, detail: str | None = None) -> None:
+        super().__init__(code, detail)
+        self.code = code
+        self.detail = detail
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:200]
+
+
+# ---------------------------------------------------------------------------------------------
+# The job: collects pages, watches the clock, runs OCR
+
+
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffe\uffff]")
+_BREAKS = re.compile("\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_JUNK = re.compile("[\ufffd\ue000-\uf8ff]")
+
+
+def clean_text(text: str) -> str:
+    """Line breaks as ``\\n``, no form feeds (they separate pages), no control characters."""
+    text = _BREAKS.sub("\n", text)
+    text = _CONTROL.sub("", text.replace("\x02", ""))  # \x02: pdfium's end-of-line hyphen
+    return unicodedata.normalize("NFC", text)
+
+
+def _nonspace(text: str) -> int:
+    return len(text) - sum(1 for c in text if c.isspace())
+
+
+class Job:
+    def __init__(self, path: str, limits: Limits, preview: str | None) -> None:
+        self.path = path
+        self.limits = limits
+        self.preview = preview
+        self.start = time.monotonic()
+        self.kind = "other"
+        self.pages: list[str] = []
+        self.page_count: int | None = None
+        self.ocr_pages = 0
+        self.ocr_failures = 0
+        self.chars = 0
+        self.truncated = False
+        self.warnings: list[str] = []
+        self.preview_written = False
+
+    # time -----------------------------------------------------------------------------------
+    def remaining(self) -> float:
+        return self.limits.wall_seconds * 0.9 - (time.monotonic() - self.start)
+
+    def check_time(self, done_pages: int) -> None:
+        """Stop (keeping the pages done so far) before the parent's hard limits strike."""
+        usage = os.times()
+        cpu = usage.user + usage.system
+        if self.remaining() < 1 or cpu > self.limits.cpu_seconds * 0.9:
+            total = self.page_count or done_pages
+            raise Refused(
+                "timeout",
+                f"Processing took too long and was stopped after {done_pages} of {total} pages.",
+            )
+
+    # pages ----------------------------------------------------------------------------------
+    def add_page(self, text: str) -> None:
+        room = self.limits.max_text_chars - self.chars
+        if len(text) > room:
+            text = text[: max(room, 0)]
+            if not self.truncated:
+                self.truncated = True
+                self.warnings.append(
+                    f"The text was cut at {self.limits.max_text_chars} characters."
+                )
+        self.chars += len(text)
+        self.pages.append(text)
+
+    # OCR ------------------------------------------------------------------------------------
+    def ocr(self, image: Any, dpi: float | None) -> str | None:
+        """Text of a Pillow image by ``tesseract``; None (and a warning) if this page failed."""
+        from PIL import Image, ImageFilter
+
+        page_no = len(self.pages) + 1
+        image = _flatten(image)
+        if max(image.size) < UPSCALE_BELOW:
+            image = image.resize((image.width * 2, image.height * 2), Image.Resampling.LANCZOS)
+            dpi = dpi * 2 if dpi else None
+        elif max(image.size) > OCR_MAX_SIDE:
+            factor = OCR_MAX_SIDE / max(image.size)
+            size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+            image = image.resize(size, Image.Resampling.LANCZOS)
+            dpi = dpi * factor if dpi else None
+        image = image.filter(ImageFilter.MedianFilter(3))
+        pgm = b"P5\n%d %d\n255\n" % image.size + image.tobytes()
+        del image
+        cmd = ["tesseract", "stdin", "stdout", "-l", self.limits.ocr_languages, "--psm", "3"]
+        if dpi and 70 <= dpi <= 2400:
+            cmd += ["--dpi", str(round(dpi))]
+        timeout = max(1.0, min(self.limits.ocr_page_seconds, self.remaining()))
+        self.ocr_pages += 1
+        try:
+            run = subprocess.run(  # noqa: S603 - fixed command, no shell
+                cmd, input=pgm, capture_output=True, timeout=timeout, check=False
+            )
+        except FileNotFoundError:
+            raise Refused("ocr_failed", "The tesseract command is not installed.") from None
+        except subprocess.TimeoutExpired:
+            self.ocr_failures += 1
+            self.warnings.append(f"OCR of page {page_no} took too long and was stopped.")
+            return None
+        if run.returncode != 0:
+            message = _last_line(run.stderr)
+            if "Failed loading language" in message or "Could not initialize" in message:
+                raise Refused("ocr_failed", f"Tesseract cannot start: {message}")
+            self.ocr_failures += 1
+            self.warnings.append(f"OCR of page {page_no} failed: {message}")
+            return None
+        return clean_text(run.stdout.decode("utf-8", "replace")).strip()
+
+
+def _last_line(data: bytes) -> str:
+    lines = [ln.strip() for ln in data.decode("utf-8", "replace").splitlines() if ln.strip()]
+    return lines[-1][:200] if lines else "no message"
+
+
+def _flatten(image: Any) -> Any:
+    """Grayscale (8 bits), transparent areas on white."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N"):
+        image = image.convert("I").point(lambda v: v * (1 / 256))
+    return _on_white(image).convert("L")
+
+
+def _on_white(image: Any) -> Any:
+    from PIL import Image
+
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(white, rgba).convert("RGB")
+    return image
+
+
+def _save_png(image: Any, out: str) -> None:
+    """The preview: at most PREVIEW_SIDE px on the long side, RGB or grayscale."""
+    from PIL import Image
+
+    if max(image.size) > PREVIEW_SIDE:
+        factor = PREVIEW_SIDE / max(image.size)
+        size = (max(1, int(image.width * factor)), max(1, int(image.height * factor)))
+        image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    if image.mode not in ("RGB", "L"):
+        if image.mode.startswith("I") or image.mode == "F":
+            image = _flatten(image)
+        else:
+            image = _on_white(image).convert("RGB")
+    buf = io.BytesIO()
+    image.save(buf, "PNG", compress_level=6)
+    if buf.tell() <= MAX_PREVIEW_BYTES:
+        Path(out).write_bytes(buf.getvalue())
+
+
+# ---------------------------------------------------------------------------------------------
+# PDF
+
+_STREAM = re.compile(rb"(?<!end)stream\r?\n")
+
+
+def _inflated_size(data: memoryview, cap: int) -> int:
+    """Bytes a zlib stream inflates to, counting at most ``cap`` (0 if it is not zlib data)."""
+    inflater = zlib.decompressobj()
+    produced, step = 0, 1 << 20
+    for pos in range(0, len(data), 1 << 16):
+        try:
+            produced += len(inflater.decompress(data[pos : pos + (1 << 16)], step))
+            while inflater.unconsumed_tail and produced <= cap:
+                produced += len(inflater.decompress(inflater.unconsumed_tail, step))
+        except zlib.error:
+            return produced
+        if produced > cap or inflater.eof:
+            break
+    return produced
+
+
+def check_pdf_streams(path: str, limits: Limits) -> None:
+    """Refuse a PDF with a compressed stream that inflates beyond ``max_stream_bytes``.
+
+    Only streams long enough to possibly exceed the limit are inflated (and the output is thrown
+    away as it comes), so ordinary PDFs pay almost nothing; PDFium would otherwise allocate the
+    whole inflated stream and hit the memory limit with a less helpful error.
+    """
+    cap = limits.max_stream_bytes
+    threshold = cap // DEFLATE_MAX_RATIO
+    data = Path(path).read_bytes()
+    view = memoryview(data)
+    for match in _STREAM.finditer(data):
+        start = match.end()
+        end = data.find(b"endstream", start)
+        end = len(data) if end < 0 else end
+        if end - start < threshold:
+            continue
+        if _inflated_size(view[start:end], cap) > cap:
+            raise Refused(
+                "too_large",
+                f"A compressed part of the PDF expands to more than {cap // MB} MB.",
+            )
+
+
+def extract_pdf(job: Job) -> None:
+    limits = job.limits
+    check_pdf_streams(job.path, limits)
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    try:
+        doc = pdfium.PdfDocument(job.path)
+    except pdfium.PdfiumError as exc:
+        if getattr(exc, "err_code", None) in (
+            pdfium_c.FPDF_ERR_PASSWORD,
+            pdfium_c.FPDF_ERR_SECURITY,
+        ):
+            raise Refused("encrypted", "The PDF is password-protected.") from None
+        raise Refused("corrupt", "The PDF is damaged or truncated and cannot be read.") from None
+    try:
+        count = len(doc)
+        if count == 0:
+            raise Refused("corrupt", "The PDF has no pages.")
+        if count > limits.max_pages:
+            raise Refused(
+                "too_large", f"The PDF has {count} pages; the limit is {limits.max_pages}."
+            )
+        job.page_count = count
+        for index in range(count):
+            job.check_time(index)
+            page = doc[index]
+            try:
+                text = _pdf_text(page)
+                if _nonspace(text) < MIN_TEXT_CHARS or _is_junk(text):
+                    image, dpi = _render_for_ocr(page, limits, pdfium_c)
+                    ocr_text = job.ocr(image, dpi)
+                    del image
+                    if ocr_text is not None and _nonspace(ocr_text) > _nonspace(text):
+                        text = ocr_text
+                if index == 0 and job.preview:
+                    job.preview_written = _pdf_preview(page, job.preview)
+            finally:
+                page.close()
+            job.add_page(text)
+    finally:
+        doc.close()
+
+
+def _pdf_preview(page: Any, out: str) -> bool:
+    """Render the page ≤ PREVIEW_SIDE px and write it as PNG (without Pillow: saves its import)."""
+    scale = (PREVIEW_SIDE - 0.5) / max(page.get_size())
+    bitmap = page.render(scale=scale, rev_byteorder=True)
+    if bitmap.n_channels not in (1, 3) or max(bitmap.width, bitmap.height) > PREVIEW_SIDE:
+        _save_png(bitmap.to_pil(), out)
+        return True
+    data = png_bytes(bitmap.width, bitmap.height, bitmap.n_channels, bitmap.stride, bitmap.buffer)
+    if len(data) <= MAX_PREVIEW_BYTES:
+        Path(out).write_bytes(data)
+        return True
+    return False
+
+
+def png_bytes(width: int, height: int, channels: int, stride: int, buffer: Any) -> bytes:
+    """A minimal 8-bit grayscale (1 channel) or RGB (3 channels) PNG from raw rows."""
+    view = memoryview(buffer).cast("B")
+    row = width * channels
+    raw = b"".join(b"\x00" + view[y * stride : y * stride + row] for y in range(height))
+
+    def chunk(tag: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0 if channels == 1 else 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw, 6))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _pdf_text(page: Any) -> str:
+    try:
+        textpage = page.get_textpage()
+    except Exception:
+        return ""
+    try:
+        return clean_text(textpage.get_text_range())
+    finally:
+        textpage.close()
+
+
+def _is_junk(text: str) -> bool:
+    """A text layer made of replacement/private-use characters (fonts without a Unicode map)."""
+    return len(_JUNK.findall(text)) > 0.3 * max(_nonspace(text), 1)
+
+
+def _render_for_ocr(page: Any, limits: Limits, pdfium_c: Any) -> tuple[Any, float]:
+    width, height = page.get_size()
+    dpi = float(limits.ocr_dpi)
+    scan_dpi = 0.0
+    area = width * height
+    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=2):
+        left, bottom, right, top = obj.get_bounds()
+        box_w, box_h = right - left, top - bottom
+        if box_w <= 0 or box_h <= 0 or box_w * box_h < 0.25 * area:
+            continue
+        px_w, px_h = obj.get_px_size()
+        scan_dpi = max(scan_dpi, max(px_w, px_h) / (max(box_w, box_h) / 72))
+    if scan_dpi:
+        dpi = min(dpi, max(150.0, scan_dpi))
+    scale = dpi / 72
+    if area * scale * scale > limits.max_pixels:
+        scale = math.sqrt(limits.max_pixels / area)
+    bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
+    return bitmap.to_pil(), scale * 72
+
+
+# ---------------------------------------------------------------------------------------------
+# Images
+
+
+def extract_image(job: Job) -> None:
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    limits = job.limits
+    Image.MAX_IMAGE_PIXELS = limits.max_pixels
+    warnings.simplefilter("error", Image.DecompressionBombWarning)
+    too_big = f"The image is too large; the limit is {limits.max_pixels / 1e6:g} megapixels."
+    try:
+        image = Image.open(job.path)  # reads the header only
+        frames = getattr(image, "n_frames", 1)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise Refused("too_large", too_big) from None
+    except UnidentifiedImageError:
+        raise Refused("corrupt", "The image cannot be read.") from None
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError) as exc:
+        raise Refused("corrupt", f"The image cannot be read: {_short(exc)}.") from None
+    if frames > limits.max_pages:
+        raise Refused(
+            "too_large", f"The image has {frames} pages; the limit is {limits.max_pages}."
+        )
+    job.page_count = frames
+    with image:
+        for index in range(frames):
+            job.check_time(index)
+            try:
+                if index:
+                    image.seek(index)
+                width, height = image.size
+                if width * height > limits.max_pixels:
+                    raise Refused(
+                        "too_large",
+                        f"The image is too large: {width} × {height} pixels; "
+                        f"the limit is {limits.max_pixels / 1e6:g} megapixels.",
+                    )
+                if width == 0 or height == 0:
+                    raise Refused("corrupt", "The image is empty.")
+                if image.format == "JPEG" and max(width, height) > OCR_MAX_SIDE:
+                    image.draft(image.mode, (OCR_MAX_SIDE, OCR_MAX_SIDE))
+                image.load()
+                frame = ImageOps.exif_transpose(image)
+            except Refused:
+                raise
+            except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+                raise Refused("too_large", too_big) from None
+            except MemoryError:
+                raise
+            except Exception as exc:  # decoders raise all sorts on hostile data
+                raise Refused("corrupt", f"The image cannot be read: {_short(exc)}.") from None
+            if index == 0 and job.preview:
+                _save_png(frame, job.preview)
+                job.preview_written = True
+            dpi = _image_dpi(image)
+            text = job.ocr(frame, dpi)
+            del frame
+            job.add_page(text or "")
+
+
+def _image_dpi(image: Any) -> float | None:
+    dpi = image.info.get("dpi")
+    try:
+        value = float(dpi[0]) if dpi else None
+    except (TypeError, ValueError, IndexError):
+        return None
+    return value if value and 70 <= value <= 2400 else None
+
+
+# ---------------------------------------------------------------------------------------------
+# DOCX
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+APP_PAGES = "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}Pages"
+
+
+def _zip_entry_count(path: str) -> int:
+    """Entries declared by the end-of-central-directory record, read before ``zipfile`` does."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as fh:
+        fh.seek(max(0, size - 65557))
+        tail = fh.read()
+    pos = tail.rfind(b"PK\x05\x06")
+    if pos < 0 or len(tail) - pos < 22:
+        raise Refused("corrupt", "The DOCX file is damaged (no ZIP directory).")
+    _, _, _, _, entries, cd_size, _, _ = struct.unpack("<4s4H2LH", tail[pos : pos + 22])
+    if entries == 0xFFFF or cd_size == 0xFFFFFFFF:
+        raise Refused("unsafe", "The DOCX file uses ZIP64, which Word documents never need.")
+    return entries
+
+
+def check_zip(infos: list[Any], limits: Limits) -> None:
+    """Refuse ZIP bombs from the central directory alone, before anything is inflated."""
+    import zipfile
+
+    if len(infos) > limits.max_zip_entries:
+        raise Refused("unsafe", f"The DOCX file has more than {limits.max_zip_entries} parts.")
+    total = 0
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise Refused("encrypted", "The DOCX file is password-protected.")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise Refused("unsafe", "The DOCX file uses an unusual compression method.")
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > MB and ratio > limits.max_zip_ratio:
+            raise Refused(
+                "unsafe",
+                f"The DOCX file is a compression bomb: a part expands {ratio:.0f} times.",
+            )
+        total += info.file_size
+    if total > limits.max_zip_total:
+        raise Refused(
+            "unsafe",
+            f"The DOCX file expands to more than {limits.max_zip_total // MB} MB.",
+        )
+
+
+def _xml_events(stream: Any) -> Any:
+    """Safe streaming XML: no DTD loading, no entity expansion, no network; DTDs are refused."""
+    from lxml import etree
+
+    events = etree.iterparse(
+        stream,
+        events=("start", "end"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    first = True
+    for event, element in events:
+        if first:
+            first = False
+            info = element.getroottree().docinfo
+            if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
+                raise Refused(
+                    "unsafe",
+                    "The document declares a DTD (possibly external entities) and was not read.",
+                )
+        yield event, element
+
+
+def docx_text(stream: Any, max_chars: int) -> str:
+    """Text of ``word/document.xml``: paragraphs on lines, table cells separated by tabs."""
+    parts: list[str] = []
+    chars = 0
+    fallback = cells = 0
+    body = W + "body"
+    for event, el in _xml_events(stream):
+        tag = el.tag
+        if event == "start":
+            if tag == MC_FALLBACK:
+                fallback += 1  # the same content again, for old readers
+            elif tag == W + "tc":
+                cells += 1
+            continue
+        piece = None
+        if tag == MC_FALLBACK:
+            fallback -= 1
+        elif tag == W + "tc":
+            cells -= 1
+            piece = None if fallback else "\t"
+        elif fallback:
+            pass
+        elif tag == W + "t":
+            piece = el.text
+        elif tag in (W + "tab", W + "br", W + "cr", W + "noBreakHyphen"):
+            parent = el.getparent()
+            if parent is not None and parent.tag == W + "r":
+                piece = {W + "tab": "\t", W + "noBreakHyphen": "-"}.get(tag, "\n")
+        elif tag == W + "p":
+            piece = " " if cells else "\n"
+        elif tag == W + "tr":
+            piece = "\n"
+        if piece:
+            parts.append(piece)
+            chars += len(piece)
+            if chars > max_chars:
+                break
+        parent = el.getparent()
+        if parent is not None and parent.tag == body:  # keep memory flat on long documents
+            el.clear(keep_tail=True)
+            while el.getprevious() is not None:
+                del parent[0]
+    text = "".join(parts)
+    lines = (line.strip(" \t") for line in clean_text(text).split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()[:max_chars]
+
+
+def extract_docx(job: Job) -> None:
+    import zipfile
+
+    from lxml import etree
+
+    limits = job.limits
+    if _zip_entry_count(job.path) > limits.max_zip_entries:
+        raise Refused("unsafe", f"The DOCX file has more than {limits.max_zip_entries} parts.")
+    try:
+        archive = zipfile.ZipFile(job.path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, struct.error) as exc:
+        raise Refused("corrupt", f"The DOCX file is damaged: {_short(exc)}.") from None
+    with archive:
+        infos = archive.infolist()
+        check_zip(infos, limits)
+        names = {info.filename for info in infos}
+        if "word/document.xml" not in names:
+            raise Refused("not_supported", "The file is not a DOCX although its name says so.")
+        try:
+            with archive.open("word/document.xml") as stream:
+                text = docx_text(stream, limits.max_text_chars)
+        except Refused:
+            raise
+        except MemoryError:
+            raise
+        except (etree.LxmlError, zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            raise Refused("corrupt", f"The DOCX file is damaged: {_short(exc)}.") from None
+        if "docProps/app.xml" in names and archive.getinfo("docProps/app.xml").file_size < MB:
+            with contextlib.suppress(Exception), archive.open("docProps/app.xml") as stream:
+                for event, el in _xml_events(stream):
+                    if event == "end" and el.tag == APP_PAGES and (el.text or "").strip():
+                        job.page_count = int(el.text.strip())
+                        break
+    if len(text) >= limits.max_text_chars:
+        job.warnings.append(f"The text was cut at {limits.max_text_chars} characters.")
+    job.add_page(text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry point
+
+EXTRACTORS = {
+    "pdf": extract_pdf,
+    "png": extract_image,
+    "jpeg": extract_image,
+    "tiff": extract_image,
+    "docx": extract_docx,
+}
+
+
+def run(path: str, limits: Limits, *, kind: str | None = None, preview: str | None = None) -> dict:
+    """Extract ``path`` in this process; the result as a JSON-ready dict. Never raises."""
+    job = Job(path, limits, preview)
+    status, code, detail = "done", None, None
+    try:
+        size = os.path.getsize(path)
+        if size == 0:
+            raise Refused("corrupt", "The file is empty.")
+        if size > limits.max_bytes:
+            raise Refused(
+                "too_large",
+                f"The file is {size / MB:.1f} MB; the limit is {limits.max_bytes / MB:g} MB.",
+            )
+        if kind is None:
+            with open(path, "rb") as fh:
+                found = detect(fh.read(HEAD_BYTES), path)
+            kind = found.kind
+            if kind == "other" and found.reason:
+                raise Refused("not_supported", found.reason)
+        job.kind = kind
+        if kind not in EXTRACTORS:
+            status, code = "skipped", "not_supported"
+            detail = "Text extraction is not supported for this file type; the file is kept as is."
+        else:
+            EXTRACTORS[kind](job)
+            if job.ocr_pages and job.ocr_failures == job.ocr_pages and not any(job.pages):
+                raise Refused("ocr_failed", job.warnings[-1] if job.warnings else None)
+    except Refused as exc:
+        status, code, detail = "failed", exc.code, exc.detail
+    except MemoryError:
+        status, code = "failed", "memory"
+        detail = "Processing the file needed more memory than allowed."
+    except RecursionError:
+        status, code, detail = "failed", "corrupt", "The file is nested too deeply to be read."
+    except Exception as exc:
+        traceback.print_exc(file=sys.stderr)
+        status, code = "failed", "internal"
+        detail = f"Unexpected error while reading the file ({type(exc).__name__}: {_short(exc)})."
+    return {
+        "status": status,
+        "kind": job.kind,
+        "pages": job.pages,
+        "page_count": job.page_count,
+        "ocr_pages": job.ocr_pages,
+        "error_code": code,
+        "error_detail": detail,
+        "warnings": job.warnings,
+        "preview": job.preview_written,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Extract the text of one file (JSON on stdout).")
+    parser.add_argument("file")
+    parser.add_argument("--kind", choices=[*KINDS, "other"])
+    parser.add_argument("--preview", help="write the first page as a PNG here")
+    parser.add_argument("--limits", help="Limits as JSON")
+    args = parser.parse_args(argv)
+    limits = Limits.from_json(args.limits) if args.limits else Limits()
+    result = run(args.file, limits, kind=args.kind, preview=args.preview)
+    sys.stdout.buffer.write(json.dumps(result, ensure_ascii=False).encode("utf-8"))
+    sys.stdout.buffer.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

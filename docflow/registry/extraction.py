@@ -1,0 +1,332 @@
+"""Text extraction from attachments: PDF text layer, OCR of scans and photos, DOCX, previews.
+
+The public API (no Flask needed)::
+
+    result = extract(path, filename="original name.pdf")   # -> ExtractionResult, never raises
+    result.status        # "done" | "failed" | "skipped"
+    result.text          # pages joined with "\\f"
+    result.error_code    # stable code, a key of ERROR_MESSAGES (translate per code)
+
+The work happens in a child process (:mod:`docflow.registry.extract_worker`) with limits on
+address space, CPU time, file size and open files, a wall-clock timeout that kills the whole
+process group (the worker and its ``tesseract`` runs), and ``OMP_THREAD_LIMIT=1`` (tesseract's
+OpenMP threads make it 3-5× *slower* on a small machine). A hostile file therefore costs at most
+one child's limits and comes back as ``status="failed"`` with a code and a sentence; the caller's
+memory never holds more than the extracted text.
+
+The worker is not started with ``python -m docflow.registry.extract_worker``: importing the
+``docflow`` package imports Flask (≈0.2 s), more than the whole extraction of a short PDF. It is
+imported as a top-level module by an isolated interpreter (see ``_worker_command``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib.util
+import json
+import logging
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from docflow.registry import extract_worker
+from docflow.registry.extract_worker import (
+    HEAD_BYTES,
+    KINDS,
+    LABELS,
+    Detection,
+    Limits,
+    detect,
+    detect_type,
+)
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "ERROR_MESSAGES",
+    "KINDS",
+    "LABELS",
+    "Detection",
+    "ExtractionResult",
+    "Limits",
+    "detect",
+    "detect_type",
+    "extract",
+    "extract_cli_text",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LIMITS = Limits()
+WORKER = Path(extract_worker.__file__).resolve()
+MAX_FILE_WRITE = 64 * 1024 * 1024  # RLIMIT_FSIZE of the worker (it only writes the preview)
+MAX_OPEN_FILES = 64
+
+#: One plain English sentence per error code, for the UI to translate per code. ``error`` on a
+#: result is often more specific (it names the limit or the claimed type), and stays English.
+ERROR_MESSAGES: dict[str, str] = {
+    "not_supported": "Text extraction is not supported for this file type, or the file is not "
+    "what its name says; the file is kept as is.",
+    "corrupt": "The file is damaged, truncated or empty and cannot be read.",
+    "too_large": "The file is too large to process (size, pages, image size or content).",
+    "timeout": "Processing the file took too long and was stopped.",
+    "memory": "Processing the file needed more memory than allowed and was stopped.",
+    "encrypted": "The file is password-protected.",
+    "ocr_failed": "Text recognition (OCR) failed on this file.",
+    "unsafe": "The file looks unsafe (a compression bomb or external references) and was not "
+    "opened.",
+    "internal": "Text extraction failed because of an internal error; the file is kept.",
+}
+
+
+@dataclass
+class ExtractionResult:
+    status: str  # "done" | "failed" | "skipped"
+    kind: str  # "pdf", "png", "jpeg", "tiff", "docx" or "other" (from the content, not the name)
+    pages: list[str]  # text per page (DOCX: one entry); may be partial when status is "failed"
+    page_count: int | None  # pages/frames; DOCX: docProps/app.xml <Pages>, else None
+    ocr_pages: int  # pages whose text came from (or was attempted by) OCR
+    preview_png: bytes | None  # the first page, ≤ 800 px on the long side
+    error_code: str | None  # a key of ERROR_MESSAGES ("not_supported" also when skipped)
+    error: str | None  # one English sentence, specific to this file
+    warnings: list[str] = field(default_factory=list)  # e.g. OCR failed on one page of many
+    seconds: float = 0.0  # wall-clock time of the extraction
+
+    @property
+    def text(self) -> str:
+        return "\f".join(self.pages)
+
+
+def _result(
+    status: str, kind: str, code: str | None = None, error: str | None = None, **kw: Any
+) -> ExtractionResult:
+    return ExtractionResult(
+        status=status,
+        kind=kind,
+        pages=kw.pop("pages", []),
+        page_count=kw.pop("page_count", None),
+        ocr_pages=kw.pop("ocr_pages", 0),
+        preview_png=kw.pop("preview_png", None),
+        error_code=code,
+        error=error or (ERROR_MESSAGES[code] if code else None),
+        **kw,
+    )
+
+
+def extract(
+    path: str | os.PathLike[str],
+    *,
+    limits: Limits | Mapping[str, Any] = DEFAULT_LIMITS,
+    filename: str | None = None,
+) -> ExtractionResult:
+    """Extract the text of one file in a sandboxed child process.
+
+    ``filename`` is the name the file came with (stored files often have none); it is used only
+    to explain a refusal ("not a PDF although its name says so"), the type comes from the bytes.
+    Bad files never raise: they return ``status="failed"``. A missing or unreadable ``path``
+    raises ``OSError`` (that is the caller's bug, not the file's).
+    """
+    if isinstance(limits, Mapping):
+        limits = Limits.from_dict(dict(limits))
+    started = time.monotonic()
+    path = Path(path)
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        head = fh.read(HEAD_BYTES)
+    found = detect(head, filename if filename is not None else path.name)
+
+    def finish(result: ExtractionResult) -> ExtractionResult:
+        result.seconds = round(time.monotonic() - started, 3)
+        return result
+
+    if size == 0:
+        return finish(_result("failed", found.kind, "corrupt", "The file is empty."))
+    if size > limits.max_bytes:
+        error = f"The file is {size / 2**20:.1f} MB; the limit is {limits.max_bytes / 2**20:g} MB."
+        return finish(_result("failed", found.kind, "too_large", error))
+    if found.kind == "other":
+        if found.reason:
+            return finish(_result("failed", "other", "not_supported", found.reason))
+        return finish(_result("skipped", "other", "not_supported"))
+    return finish(_run_worker(path, found, limits))
+
+
+def _run_worker(path: Path, found: Detection, limits: Limits) -> ExtractionResult:
+    with tempfile.TemporaryDirectory(prefix="docflow-extract-") as tmp:
+        preview = Path(tmp, "preview.png")
+        cmd = [
+            *_worker_command(),
+            str(path.resolve()),
+            "--kind",
+            found.kind,
+            "--preview",
+            str(preview),
+            "--limits",
+            limits.to_json(),
+        ]
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "HOME": tmp,
+            "TMPDIR": tmp,
+            "OMP_THREAD_LIMIT": "1",
+        }
+        if "TESSDATA_PREFIX" in os.environ:
+            env["TESSDATA_PREFIX"] = os.environ["TESSDATA_PREFIX"]
+        proc = subprocess.Popen(  # noqa: S603 - our own worker, no shell
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=tmp,
+            env=env,
+            start_new_session=True,
+            preexec_fn=functools.partial(_set_limits, _rlimits(limits)),
+        )
+        timed_out = False
+        try:
+            out, err = proc.communicate(timeout=limits.wall_seconds)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _kill_group(proc.pid)
+            out, err = proc.communicate()
+        finally:
+            _kill_group(proc.pid)  # a tesseract left behind by a worker that died
+        png = _read_preview(preview)
+    if timed_out:
+        error = f"Processing took longer than {limits.wall_seconds} seconds and was stopped."
+        return _result("failed", found.kind, "timeout", error)
+    return _parse_worker(proc.returncode, out, err, found, png)
+
+
+@functools.cache
+def _worker_command() -> tuple[str, ...]:
+    """``python -I -S`` and a two-line launcher: no ``site`` (the editable-install hook alone costs
+    15 ms), only the directories of the libraries the worker needs, the worker's cached bytecode.
+    Falls back to running the worker file if a library cannot be located."""
+    dirs = [str(WORKER.parent)]
+    for name in ("pypdfium2", "pypdfium2_raw", "PIL", "lxml"):
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.submodule_search_locations:
+            return (sys.executable, "-I", str(WORKER))
+        dirs.append(str(Path(next(iter(spec.submodule_search_locations))).parent))
+    unique = list(dict.fromkeys(dirs))
+    launcher = f"import sys; sys.path += {unique!r}; import extract_worker; sys.exit(extract_worker.main())"
+    return (sys.executable, "-I", "-S", "-c", launcher)
+
+
+def _rlimits(limits: Limits) -> list[tuple[int, int]]:
+    """(resource, value) pairs, computed in the parent so the forked child only calls setrlimit."""
+    memory = limits.max_memory_mb * 1024 * 1024
+    pairs = [
+        (resource.RLIMIT_AS, memory),
+        (resource.RLIMIT_CPU, limits.cpu_seconds),
+        (resource.RLIMIT_FSIZE, MAX_FILE_WRITE),
+        (resource.RLIMIT_NOFILE, MAX_OPEN_FILES),
+        (resource.RLIMIT_CORE, 0),
+    ]
+    result = []
+    for res, value in pairs:
+        _soft, hard = resource.getrlimit(res)
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        result.append((res, value))
+    return result
+
+
+def _set_limits(pairs: list[tuple[int, int]]) -> None:  # runs in the child between fork and exec
+    for res, value in pairs:
+        if res == resource.RLIMIT_CPU:  # SIGXCPU at the soft limit, SIGKILL 5 s later
+            resource.setrlimit(res, (value, value + 5))
+        else:
+            resource.setrlimit(res, (value, value))
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def _read_preview(preview: Path) -> bytes | None:
+    try:
+        if preview.stat().st_size > extract_worker.MAX_PREVIEW_BYTES:
+            return None
+        data = preview.read_bytes()
+    except OSError:
+        return None
+    return data if data.startswith(b"\x89PNG\r\n\x1a\n") else None
+
+
+_SIGNAL_ERRORS = {
+    signal.SIGXCPU: ("timeout", "Processing used more CPU time than allowed and was stopped."),
+    signal.SIGXFSZ: ("too_large", "Processing wrote more data than allowed and was stopped."),
+}
+
+
+def _parse_worker(
+    returncode: int, out: bytes, err: bytes, found: Detection, png: bytes | None
+) -> ExtractionResult:
+    kind = found.kind
+    data = None
+    if returncode == 0:
+        try:
+            data = json.loads(out)
+        except ValueError:
+            data = None
+    if data is None:
+        tail = err.decode("utf-8", "replace").strip().splitlines()[-5:]
+        if returncode < 0:
+            sig = -returncode
+            if sig in _SIGNAL_ERRORS:
+                return _result("failed", kind, *_SIGNAL_ERRORS[sig])
+            # PDFium aborts when an allocation fails under RLIMIT_AS; the kernel's OOM killer
+            # sends SIGKILL. A crash on a damaged file looks the same from here.
+            log.info("extraction worker killed by signal %s", sig)
+            error = "Processing the file needed more memory than allowed, or the file crashed "
+            error += "the reader; it is too large or damaged."
+            return _result("failed", kind, "memory", error)
+        if any("MemoryError" in line for line in tail):
+            return _result("failed", kind, "memory")
+        log.warning("extraction worker failed (exit %s): %s", returncode, " | ".join(tail))
+        return _result("failed", kind, "internal")
+    if data.get("error_code") == "internal":
+        log.warning("extraction worker error: %s", err.decode("utf-8", "replace")[-2000:])
+    return _result(
+        data["status"],
+        data.get("kind") or kind,
+        data.get("error_code"),
+        data.get("error_detail"),
+        pages=list(data.get("pages") or []),
+        page_count=data.get("page_count"),
+        ocr_pages=int(data.get("ocr_pages") or 0),
+        preview_png=png if data.get("preview") else None,
+        warnings=list(data.get("warnings") or []),
+    )
+
+
+def extract_cli_text(
+    path: str | os.PathLike[str], *, limits: Limits | Mapping[str, Any] = DEFAULT_LIMITS
+) -> tuple[int, str]:
+    """For ``flask --app docflow registry extract FILE``: (exit code, text or one-line error).
+
+    Exit 0 with the text (pages separated by form feeds); 1 with ``error: …`` for a file that is
+    refused or not supported; 2 when the path cannot be read at all.
+    """
+    try:
+        result = extract(path, limits=limits)
+    except FileNotFoundError:
+        return 2, f"error: no such file: {os.fspath(path)}"
+    except OSError as exc:
+        return 2, f"error: cannot read {os.fspath(path)}: {exc.strerror or exc}"
+    if result.status == "done":
+        return 0, result.text
+    message = " ".join((result.error or ERROR_MESSAGES.get(result.error_code or "", "")).split())
+    return 1, f"error: {message or 'the file was not extracted.'}"
