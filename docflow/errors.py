@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
-from markupsafe import escape
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from docflow.core.security import AccessDenied

@@ -19,7 +19,7 @@ from docflow.registry.models import Attachment, IncomingItem, item_by_public_id
 from docflow.registry.operations import ApplicantData, RegistrationData, RegistrationError
 
 MAX_PER_PAGE = 200
-APPLICANT_FIELDS = {f for f in ApplicantData.__dataclass_fields__}
+APPLICANT_FIELDS = set(ApplicantData.__dataclass_fields__)
 
 
 def _field_error(field: str, message: Any) -> ApiError:
