@@ -245,11 +245,8 @@ def list_items():
         from_reception=args.get("from_reception") in ("1", "true"),
         today=get_calendar().local_now().date(),
     )
-    rows = list(
-        db.session.scalars(
-            queries.journal_query(filters).limit(per_page + 1).offset((page - 1) * per_page)
-        )
-    )
+    query = queries.journal_query(filters, window=page * per_page + 1)
+    rows = list(db.session.scalars(query.limit(per_page + 1).offset((page - 1) * per_page)))
     return jsonify(
         items=[item_json(i, full=False) for i in rows[:per_page]],
         page=page,

@@ -24,7 +24,7 @@ from docflow.core import audit
 from docflow.core.calendar import get_calendar
 from docflow.core.security import Permission, has_permission
 from docflow.core.storage import get_storage
-from docflow.core.workflow import WorkflowError, history
+from docflow.core.workflow import TransitionForbidden, WorkflowError, history
 from docflow.extensions import db
 from docflow.org.models import Subdivision, User
 from docflow.registry import jobs, operations, queries
@@ -36,6 +36,7 @@ from docflow.registry.forms import (
     SupplyForm,
     TransitionForm,
     UploadForm,
+    choices,
 )
 from docflow.registry.models import Attachment, IncomingItem, item_by_number, item_by_public_id
 from docflow.registry.operations import ApplicantData, RegistrationData, RegistrationError
@@ -109,9 +110,9 @@ def _filters_from(form: JournalFilterForm) -> queries.JournalFilter:
 
 def _journal_form() -> JournalFilterForm:
     form = JournalFilterForm(request.args)
-    form.state.choices = [("", _("Any"))] + [(s.id, s.title) for s in INCOMING.states.values()]
+    form.state.choices = choices({s.id: s.title for s in INCOMING.states.values()}, _("Any"))
     subs = db.session.scalars(select(Subdivision).order_by(Subdivision.code))
-    form.subdivision.choices = [("", _("Any"))] + [(s.code, f"{s.code} — {s.name}") for s in subs]
+    form.subdivision.choices = choices({s.code: f"{s.code} — {s.name}" for s in subs}, _("Any"))
     form.validate()
     return form
 
@@ -123,7 +124,7 @@ def journal():
     form = _journal_form()
     filters = _filters_from(form)
     page = max(1, request.args.get("page", 1, type=int))
-    query = queries.journal_query(filters)
+    query = queries.journal_query(filters, window=page * PAGE_SIZE + 1)
     items = list(db.session.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)))
     has_next = len(items) > PAGE_SIZE
     args = {k: v for k, v in request.args.items() if k != "page"}
@@ -367,17 +368,28 @@ def upload(public_id: str):
         if not f or not f.filename:
             continue
         try:
-            operations.attach(
-                item, f.filename, f.stream, current_user, content_type=f.mimetype, replaces=replaces
-            )
+            with db.session.begin_nested():
+                operations.attach(
+                    item,
+                    f.filename,
+                    f.stream,
+                    current_user,
+                    content_type=f.mimetype,
+                    replaces=replaces,
+                )
         except RegistrationError as exc:
-            db.session.rollback()
-            flash("; ".join(exc.errors.values()), "error")
-            return redirect(url_for("registry.item", public_id=public_id)), 303
+            # A refused file (empty, too large) does not cost the other files of the upload.
+            message = "; ".join(exc.errors.values())
+            name = operations._safe_filename(f.filename)
+            flash(message if name in message else f"{name}: {message}", "error")
+            continue
         stored += 1
     db.session.commit()
-    jobs.schedule()
-    flash(_("%(n)d file(s) attached. Text extraction runs in the background.", n=stored), "info")
+    if stored:
+        jobs.schedule()
+        flash(
+            _("%(n)d file(s) attached. Text extraction runs in the background.", n=stored), "info"
+        )
     return redirect(url_for("registry.item", public_id=public_id)), 303
 
 
@@ -445,6 +457,8 @@ def transition(public_id: str, transition_id: str):
             item, transition_id, current_user, comment=(form.comment.data or "").strip() or None
         )
         operations.search.reindex(item)
+    except TransitionForbidden:
+        raise  # 403 from the app's error handler, like the other write views
     except WorkflowError as exc:
         db.session.rollback()
         flash(exc.message, "error")

@@ -22,6 +22,7 @@ imported as a top-level module by an isolated interpreter (see ``_worker_command
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import importlib.util
 import json
@@ -29,6 +30,7 @@ import logging
 import os
 import resource
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -138,7 +140,10 @@ def extract(
         limits = Limits.from_dict(dict(limits))
     started = time.monotonic()
     path = Path(path)
-    size = path.stat().st_size
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise OSError(errno.EINVAL, "not a regular file", os.fspath(path))
+    size = info.st_size
     with path.open("rb") as fh:
         head = fh.read(HEAD_BYTES)
     found = detect(head, filename if filename is not None else path.name)
@@ -202,7 +207,7 @@ def _run_worker(path: Path, found: Detection, limits: Limits) -> ExtractionResul
             _kill_group(proc.pid)  # a tesseract left behind by a worker that died
         png = _read_preview(preview)
     if timed_out:
-        error = f"Processing took longer than {limits.wall_seconds} seconds and was stopped."
+        error = f"Processing took longer than {limits.wall_seconds} s and was stopped."
         return _result("failed", found.kind, "timeout", error)
     return _parse_worker(proc.returncode, out, err, found, png)
 

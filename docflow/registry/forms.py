@@ -20,14 +20,17 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from docflow.registry.operations import LINK_KINDS
 from docflow.registry.vocab import APPLICANT_TYPES, CHANNELS, KINDS, LANGUAGES
 
 
-def choices(mapping):
-    return [(k, v) for k, v in mapping.items()]
+def choices(mapping, any_label=None) -> list[SelectChoice]:
+    """Select options from a {value: title} mapping; ``any_label`` adds an empty first option."""
+    out = [SelectChoice("", any_label)] if any_label is not None else []
+    return out + [SelectChoice(k, v) for k, v in mapping.items()]
 
 
 class ApplicantForm(Form):
@@ -90,12 +93,14 @@ class LinkForm(FlaskForm):
 class AnnotateForm(FlaskForm):
     field = SelectField(
         _l("Detail"),
-        choices=[
-            ("summary", _l("Summary")),
-            ("addressee", _l("Addressee")),
-            ("external_number", _l("Sender's number")),
-            ("page_count", _l("Pages")),
-        ],
+        choices=choices(
+            {
+                "summary": _l("Summary"),
+                "addressee": _l("Addressee"),
+                "external_number": _l("Sender's number"),
+                "page_count": _l("Pages"),
+            }
+        ),
     )
     value = StringField(_l("New value"), validators=[Optional(), Length(max=20000)])
     reason = StringField(
@@ -123,10 +128,10 @@ class SupplyForm(FlaskForm):
 
 class JournalFilterForm(Form):
     q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=[("", _l("Any")), *choices(KINDS)], default="")
-    channel = SelectField(_l("Arrived"), choices=[("", _l("Any")), *choices(CHANNELS)], default="")
-    state = SelectField(_l("State"), choices=[("", _l("Any"))], default="")
-    subdivision = SelectField(_l("Subdivision"), choices=[("", _l("Any"))], default="")
+    kind = SelectField(_l("Kind"), choices=choices(KINDS, _l("Any")), default="")
+    channel = SelectField(_l("Arrived"), choices=choices(CHANNELS, _l("Any")), default="")
+    state = SelectField(_l("State"), choices=choices({}, _l("Any")), default="")
+    subdivision = SelectField(_l("Subdivision"), choices=choices({}, _l("Any")), default="")
     date_from = DateField(_l("Registered from"), validators=[Optional()])
     date_to = DateField(_l("Registered to"), validators=[Optional()])
     overdue = BooleanField(_l("Overdue only"))

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, false, func, select, text
 
 from docflow.extensions import db
 from docflow.org.models import Subdivision
 from docflow.registry import search
 from docflow.registry.models import IncomingItem
-from docflow.registry.workflow import FINAL_STATES
+from docflow.registry.workflow import INCOMING
 
 
 @dataclass
@@ -28,15 +28,44 @@ class JournalFilter:
     today: dt.date | None = None
 
 
+def active_states() -> list[str]:
+    return [s.id for s in INCOMING.states.values() if not s.final]
+
+
 def overdue_condition(today: dt.date):
-    return (IncomingItem.due_date < today) & IncomingItem.state.not_in(FINAL_STATES)
+    # "state IN (active…)" rather than "NOT IN (final…)": it walks the (state, due_date) index.
+    return IncomingItem.state.in_(active_states()) & (IncomingItem.due_date < today)
 
 
-def journal_query(f: JournalFilter) -> Select:
+def _only_text(f: JournalFilter) -> bool:
+    return not any(
+        (
+            f.kind,
+            f.channel,
+            f.state,
+            f.subdivision,
+            f.date_from,
+            f.date_to,
+            f.overdue,
+            f.from_reception,
+        )
+    )
+
+
+def journal_query(f: JournalFilter, window: int | None = None) -> Select:
+    """The journal, newest registration first.
+
+    ``window`` (offset + page size + 1) lets a text-only search take just the newest matches
+    from the full-text index instead of every match.
+    """
     query = select(IncomingItem)
-    if f.q:
-        found = search.matching_ids_sql(f.q)
-        if found is not None:
+    if f.q and f.q.strip():
+        found = search.matching_ids_sql(f.q, newest=window if _only_text(f) else None)
+        if found is None:
+            # Nothing searchable (e.g. only an IIN, which is not indexed, R-PD-1): no match,
+            # rather than the whole journal as if every item matched.
+            query = query.where(false())
+        else:
             sql, params = found
             query = query.where(IncomingItem.id.in_(text(sql).bindparams(**params)))
     if f.kind:
@@ -57,7 +86,7 @@ def journal_query(f: JournalFilter) -> Select:
         query = query.where(overdue_condition(f.today or dt.date.today()))
     if f.from_reception:
         query = query.where(IncomingItem.from_reception.is_(True))
-    return query.order_by(IncomingItem.registration_date.desc(), IncomingItem.id.desc())
+    return query.order_by(IncomingItem.id.desc())
 
 
 def overdue_by_subdivision(today: dt.date) -> list[tuple[str | None, int]]:

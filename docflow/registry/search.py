@@ -61,16 +61,27 @@ def tokens(query: str) -> list[str]:
     return list(_WORD.findall(normalise(query or "")))[:MAX_TOKENS]
 
 
-def matching_ids_sql(query: str) -> tuple[str, dict[str, Any]] | None:
-    """SQL selecting the ids of items matching every word (as a prefix); None for no words."""
+def matching_ids_sql(query: str, newest: int | None = None) -> tuple[str, dict[str, Any]] | None:
+    """SQL selecting the ids of items matching every word (as a prefix); None for no words.
+
+    With ``newest``, only the ``newest`` highest ids: both indexes walk their postings in id
+    order and stop early, so a common word on a million items costs no more than a rare one.
+    """
     words = tokens(query)
     if not words:
         return None
+    params: dict[str, Any] = {}
     if _dialect() == "sqlite":
         # Each word quoted (no FTS syntax from users), as a prefix; implicit AND.
-        match = " ".join('"' + w.replace('"', "") + '"*' for w in words)
-        return "SELECT rowid FROM item_fts WHERE item_fts MATCH :fts", {"fts": match}
-    tsq = " & ".join(re.sub(r"[^\w]", "", w) + ":*" for w in words)
-    return "SELECT item_id FROM item_search WHERE document @@ to_tsquery('simple', :fts)", {
-        "fts": tsq
-    }
+        params["fts"] = " ".join('"' + w.replace('"', "") + '"*' for w in words)
+        sql = "SELECT rowid FROM item_fts WHERE item_fts MATCH :fts"
+        if newest:
+            sql += " ORDER BY rowid DESC LIMIT :newest"
+    else:
+        params["fts"] = " & ".join(re.sub(r"[^\w]", "", w) + ":*" for w in words)
+        sql = "SELECT item_id FROM item_search WHERE document @@ to_tsquery('simple', :fts)"
+        if newest:
+            sql += " ORDER BY item_id DESC LIMIT :newest"
+    if newest:
+        params["newest"] = int(newest)
+    return sql, params

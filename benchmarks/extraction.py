@@ -1,0 +1,176 @@
+"""Extraction speed: ``extract()`` against raw pypdfium2 and against the ``tesseract`` command.
+
+Run with ``.venv/bin/python benchmarks/extraction.py`` (≈30 s). Prints figures, asserts nothing.
+
+1. Born-digital PDFs (pages of ``tests/registry/data/letter-kk-text.pdf`` repeated) in sets of
+   different lengths: pages/s of ``extract()`` (a sandboxed child process per file, with the
+   first-page preview) and of raw pypdfium2 text extraction in this process
+   (``get_textpage().get_text_range()`` per page), and their ratio.
+2. OCR: pages/s of ``extract()`` on the image-only sample (and the photo) against
+   ``tesseract PAGE.png stdout -l kaz+rus+eng --psm 3`` on the same pages rendered at 300 dpi,
+   with ``OMP_THREAD_LIMIT=1`` like the pipeline and with tesseract's default threading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pypdfium2 as pdfium
+
+from docflow.registry.extraction import extract
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "registry" / "data"
+TEXT_SETS = [(20, 2), (5, 20), (2, 200), (1, 500)]  # (files, pages per file)
+
+
+def make_pdf(path: Path, pages: int) -> Path:
+    source = pdfium.PdfDocument(DATA / "letter-kk-text.pdf")
+    doc = pdfium.PdfDocument.new()
+    for _ in range(pages):
+        doc.import_pages(source)
+    doc.save(path)
+    return path
+
+
+def raw_text(path: Path) -> int:
+    doc = pdfium.PdfDocument(path)
+    chars = 0
+    for page in doc:
+        textpage = page.get_textpage()
+        chars += len(textpage.get_text_range())
+        textpage.close()
+        page.close()
+    doc.close()
+    return chars
+
+
+def best_of(repeat: int, fn, *args) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn(*args)
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def bench_text(tmp: Path, repeat: int) -> None:
+    print(f"Born-digital PDFs: extract() vs raw pypdfium2 text (best of {repeat} runs)")
+    print(f"{'set':>16} {'extract p/s':>12} {'raw p/s':>10} {'ratio':>7} {'per file':>9}")
+    for files, pages in TEXT_SETS:
+        paths = [make_pdf(tmp / f"text-{pages}-{i}.pdf", pages) for i in range(files)]
+        for path in paths:  # warm the page cache and check the pipeline agrees
+            result = extract(path)
+            if result.status != "done" or result.ocr_pages:
+                print(f"  warning: {path.name}: {result.status} {result.error} (figures are off)")
+
+        def run_ours(paths=paths):
+            for path in paths:
+                extract(path)
+
+        def run_raw(paths=paths):
+            for path in paths:
+                raw_text(path)
+
+        total = files * pages
+        ours, raw = best_of(repeat, run_ours), best_of(repeat, run_raw)
+        label = f"{files}×{pages} pages"
+        print(
+            f"{label:>16} {total / ours:12.0f} {total / raw:10.0f} {ours / raw:6.1f}× "
+            f"{ours / files * 1000:7.0f}ms"
+        )
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-I", "-c", "import pypdfium2"], check=True)
+    print(
+        f"  (a fresh interpreter importing pypdfium2 alone: "
+        f"{(time.perf_counter() - started) * 1000:.0f} ms — the floor of the per-file cost)"
+    )
+
+
+def words_found(text: str, name: str) -> str:
+    words = json.loads((DATA / f"{name}.expected.json").read_text(encoding="utf-8"))["words"]
+    low = text.lower()
+    return f"{sum(w.lower() in low for w in words)}/{len(words)}"
+
+
+def tesseract(image: Path, threads: str | None) -> str:
+    env = dict(os.environ)
+    if threads:
+        env["OMP_THREAD_LIMIT"] = threads
+    else:
+        env.pop("OMP_THREAD_LIMIT", None)
+    cmd = ["tesseract", str(image), "stdout", "-l", "kaz+rus+eng", "--psm", "3"]
+    return subprocess.run(cmd, env=env, capture_output=True, check=True, text=True).stdout
+
+
+def bench_ocr(tmp: Path, pages: int) -> None:
+    print(f"\nOCR: extract() vs the tesseract command (kaz+rus+eng, --psm 3), {pages} pages")
+    scan = make_scan(tmp / "scan.pdf", pages)
+    images = []
+    doc = pdfium.PdfDocument(scan)
+    for index, page in enumerate(doc):
+        image = tmp / f"page-{index}.png"
+        page.render(scale=300 / 72, grayscale=True).to_pil().save(image)
+        images.append(image)
+    doc.close()
+    photo = DATA / "scan-kk-photo.png"
+
+    started = time.perf_counter()
+    result = extract(scan)
+    ours = time.perf_counter() - started
+    if result.status != "done" or result.ocr_pages != pages:
+        print(f"  warning: {result.status} {result.error}, {result.ocr_pages} OCR pages")
+    quality = words_found(result.pages[0], "scan-ru-image.pdf")
+    print(f"{'':>28} {'pages/s':>8} {'words (page 1)':>15}")
+    print(f"{'extract() image-only PDF':>28} {pages / ours:8.2f} {quality:>15}")
+    baseline = {}
+    for threads, label in (("1", "OMP_THREAD_LIMIT=1"), (None, "default threads")):
+        started = time.perf_counter()
+        texts = [tesseract(image, threads) for image in images]
+        baseline[threads] = took = time.perf_counter() - started
+        quality = words_found(texts[0], "scan-ru-image.pdf")
+        print(f"{'tesseract 300 dpi, ' + label:>28} {pages / took:8.2f} {quality:>15}")
+    print(f"  ratio extract()/tesseract (same thread limit): {ours / baseline['1']:.2f}× the time")
+
+    started = time.perf_counter()
+    result = extract(photo)
+    ours = time.perf_counter() - started
+    started = time.perf_counter()
+    text = tesseract(photo, "1")
+    took = time.perf_counter() - started
+    print(f"{'extract() photo PNG':>28} {1 / ours:8.2f} {words_found(result.text, photo.name):>15}")
+    print(f"{'tesseract photo PNG':>28} {1 / took:8.2f} {words_found(text, photo.name):>15}")
+    print(f"  ratio extract()/tesseract on the photo: {ours / took:.2f}× the time")
+
+
+def make_scan(path: Path, pages: int) -> Path:
+    source = pdfium.PdfDocument(DATA / "scan-ru-image.pdf")
+    doc = pdfium.PdfDocument.new()
+    for _ in range(pages):
+        doc.import_pages(source)
+    doc.save(path)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per text set (best counts)")
+    parser.add_argument("--ocr-pages", type=int, default=3, help="pages of the OCR benchmark")
+    args = parser.parse_args()
+    print(
+        f"python {sys.version.split()[0]}, pypdfium2 {pdfium.PYPDFIUM_INFO}, {os.cpu_count()} CPUs"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        bench_text(Path(tmp), args.repeat)
+        bench_ocr(Path(tmp), args.ocr_pages)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,364 @@
+"""Text extraction: samples, DOCX, previews, the CLI helper, and hostile files."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import resource
+import shutil
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+
+from docflow.registry import extraction
+from docflow.registry.extract_worker import Refused, docx_text
+from docflow.registry.extraction import (
+    ERROR_MESSAGES,
+    Detection,
+    Limits,
+    detect,
+    detect_type,
+    extract,
+    extract_cli_text,
+)
+from tests.registry.hostile import DATA, HOSTILE, document_xml, docx_xxe, password_pdf
+
+MAX_SECONDS = 10  # per hostile file
+
+
+def expected(name: str) -> dict:
+    return json.loads((DATA / f"{name}.expected.json").read_text(encoding="utf-8"))
+
+
+def found_words(text: str, words: list[str]) -> list[str]:
+    low = text.lower()
+    return [w for w in words if w.lower() in low]
+
+
+def assert_png_preview(data: bytes | None) -> None:
+    assert data is not None
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "PNG"
+    assert max(image.size) <= 800
+    assert max(image.size) >= 700  # a page, not a stamp
+
+
+@pytest.fixture(scope="module")
+def hostile_dir(tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("hostile")
+    for generate, _code in HOSTILE.values():
+        generate(directory)
+    return directory
+
+
+def two_page_pdf(path: Path) -> Path:
+    import pypdfium2 as pdfium
+
+    source = pdfium.PdfDocument(DATA / "letter-kk-text.pdf")
+    doc = pdfium.PdfDocument.new()
+    doc.import_pages(source)
+    doc.import_pages(source)
+    doc.save(path)
+    return path
+
+
+# --- detection ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("head", "name", "kind"),
+    [
+        (b"%PDF-1.7\n...", "x.bin", "pdf"),
+        (b"junk before the header %PDF-1.4\n", "x.pdf", "pdf"),
+        (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "scan.jpg", "png"),  # the content wins
+        (b"\xff\xd8\xff\xe0\0\x10JFIF", "photo", "jpeg"),
+        (b"II*\0\x08\0\0\0", "fax.tif", "tiff"),
+        (b"MM\0*\0\0\0\x08", "fax.tiff", "tiff"),
+        (b"PK\x03\x04....[Content_Types].xml....word/document.xml", "a.zip", "docx"),
+        (b"PK\x03\x04....[Content_Types].xml....xl/workbook.xml", "a.xlsx", "other"),
+        (b"<!DOCTYPE html><html>", "letter.pdf", "other"),
+        (b"GIF89a", "a.gif", "other"),
+        (b"", "empty.pdf", "other"),
+    ],
+)
+def test_detect_type_by_magic_bytes(head, name, kind):
+    assert detect_type(head, name) == kind
+
+
+def test_detect_explains_a_file_that_is_not_what_its_name_says():
+    assert detect(b"<html><body>hi</body></html>", "Letter.PDF") == Detection(
+        "other", "pdf", "The file is not a PDF although its name says so."
+    )
+    assert detect(b"<html></html>", "page.html").reason is None
+    assert detect(b"PK\x03\x04 small zip", "report.docx").kind == "docx"  # the worker checks
+
+
+def test_every_error_code_has_a_message():
+    codes = {code for _gen, code in HOSTILE.values()}
+    codes |= {"timeout", "memory", "ocr_failed", "internal", "not_supported"}
+    assert codes <= set(ERROR_MESSAGES)
+    assert all(msg.endswith(".") and "\n" not in msg for msg in ERROR_MESSAGES.values())
+
+
+# --- samples ------------------------------------------------------------------------------------
+
+
+def test_born_digital_pdf_yields_all_words_without_ocr():
+    result = extract(DATA / "letter-kk-text.pdf")
+    exp = expected("letter-kk-text.pdf")
+    assert result.status == "done", result.error
+    assert result.kind == "pdf"
+    assert result.page_count == exp["pages"] == len(result.pages)
+    assert result.ocr_pages == 0
+    assert found_words(result.text, exp["words"]) == exp["words"]
+    assert result.error_code is None and result.error is None
+    assert_png_preview(result.preview_png)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["scan-ru-image.pdf", "scan-kk-photo.png"])
+def test_ocr_sample_yields_most_words(name):
+    result = extract(DATA / name)
+    exp = expected(name)
+    assert result.status == "done", result.error
+    assert result.page_count == exp["pages"]
+    assert result.ocr_pages == exp["pages"]
+    words = found_words(result.text, exp["words"])
+    assert len(words) >= 0.8 * len(exp["words"]), (words, result.text)
+    assert_png_preview(result.preview_png)
+
+
+def test_pages_are_separated_by_form_feeds_and_limited(tmp_path):
+    path = two_page_pdf(tmp_path / "two.pdf")
+    result = extract(path)
+    assert result.status == "done"
+    assert result.page_count == 2 and len(result.pages) == 2
+    assert result.text.count("\f") == 1
+    assert all("\f" not in page for page in result.pages)
+
+    refused = extract(path, limits=Limits(max_pages=1))
+    assert (refused.status, refused.error_code) == ("failed", "too_large")
+    assert refused.error == "The PDF has 2 pages; the limit is 1."
+
+
+def test_multipage_tiff_preview_and_page_count(tmp_path):
+    frames = []
+    for n in range(2):
+        frame = Image.new("L", (1240, 1754), 255)
+        ImageDraw.Draw(frame).rectangle((100 + 50 * n, 100, 600, 300), outline=0, width=5)
+        frames.append(frame)
+    path = tmp_path / "scan.tif"
+    frames[0].save(path, save_all=True, append_images=frames[1:], compression="tiff_deflate")
+    result = extract(path)
+    assert result.status == "done", result.error
+    assert (result.kind, result.page_count, result.ocr_pages) == ("tiff", 2, 2)
+    assert len(result.pages) == 2
+    assert_png_preview(result.preview_png)
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("notes.txt", "Өтініш мәтіні".encode()),
+        ("scan.gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"),
+        ("table.xlsx", b"PK\x03\x04 [Content_Types].xml xl/workbook.xml"),
+    ],
+)
+def test_other_types_are_kept_without_extraction(tmp_path, name, data):
+    path = tmp_path / name
+    path.write_bytes(data)
+    result = extract(path)
+    assert (result.status, result.kind, result.error_code) == ("skipped", "other", "not_supported")
+    assert result.pages == [] and result.preview_png is None
+
+
+def test_limits_may_be_a_mapping():
+    result = extract(DATA / "letter-kk-text.pdf", limits={"max_bytes": 1000, "unknown": 1})
+    assert (result.status, result.error_code) == ("failed", "too_large")
+    assert "the limit is" in result.error
+
+
+def test_original_filename_explains_a_renamed_file(tmp_path):
+    path = tmp_path / "0123abcd"  # stored files have no extension
+    path.write_text("<html><body>not a scan</body></html>")
+    assert extract(path).status == "skipped"
+    result = extract(path, filename="Жалоба.pdf")
+    assert (result.status, result.error_code) == ("failed", "not_supported")
+    assert result.error == "The file is not a PDF although its name says so."
+
+
+# --- DOCX ---------------------------------------------------------------------------------------
+
+
+def test_docx_with_kazakh_russian_and_a_table(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Алматы қаласының әкіміне")
+    document.add_paragraph("Жалоба на отсутствие горячей воды: прошу принять меры.")
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).text = "Аты-жөні"
+    table.cell(0, 1).text = "Жұмабаева Айнұр"
+    table.cell(1, 0).text = "Адрес"
+    table.cell(1, 1).text = "ул. Толе би, 123"
+    document.add_paragraph("Құрметпен, өтініш беруші")
+    path = tmp_path / "appeal.docx"
+    document.save(path)
+
+    result = extract(path)
+    assert result.status == "done", result.error
+    assert (result.kind, result.page_count, result.ocr_pages) == ("docx", 1, 0)
+    lines = result.text.split("\n")
+    assert lines[0] == "Алматы қаласының әкіміне"
+    assert lines[1] == "Жалоба на отсутствие горячей воды: прошу принять меры."
+    assert "Аты-жөні\tЖұмабаева Айнұр" in lines
+    assert "Адрес\tул. Толе би, 123" in lines
+    assert lines[-1] == "Құрметпен, өтініш беруші"
+    assert result.preview_png is None
+
+
+def test_docx_external_entity_is_refused_and_never_expanded(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-MARKER-4242")
+    for target in ("file:///etc/passwd", secret.as_uri()):
+        directory = tmp_path / str(abs(hash(target)))
+        directory.mkdir()
+        result = extract(docx_xxe(directory, target))
+        assert (result.status, result.error_code) == ("failed", "unsafe")
+        everything = repr(result)
+        assert "root:" not in everything and "SECRET-MARKER" not in everything
+
+
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        b'<!DOCTYPE w:document [<!ENTITY e SYSTEM "file:///etc/passwd">]>',
+        b'<!DOCTYPE w:document [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]>',
+        b'<!DOCTYPE w:document SYSTEM "file:///etc/passwd">',
+        b'<!DOCTYPE w:document [<!ENTITY e "internal">]>',
+    ],
+)
+def test_docx_parser_refuses_any_dtd(doctype):
+    with pytest.raises(Refused) as refused:
+        docx_text(io.BytesIO(document_xml("text &e;", doctype + b"\n")), 1000)
+    assert refused.value.code == "unsafe"
+
+
+# --- hostile files ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_hostile_file_fails_cleanly_and_fast(name, tmp_path):
+    generate, code = HOSTILE[name]
+    path = generate(tmp_path)
+    started = time.monotonic()
+    result = extract(path)
+    elapsed = time.monotonic() - started
+    assert (result.status, result.error_code) == ("failed", code), result.error
+    assert result.error and "\n" not in result.error
+    assert elapsed < MAX_SECONDS
+    assert result.preview_png is None
+
+
+def current_rss_kb() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs /proc")
+def test_parent_memory_does_not_grow(hostile_dir):
+    files = sorted(p for p in hostile_dir.iterdir() if p.is_file())
+    extract(files[0])  # warm up (imports, caches)
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_before = current_rss_kb()
+    for path in files:
+        assert extract(path).status == "failed"
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before < 50_000
+    assert current_rss_kb() - rss_before < 50_000
+
+
+def test_memory_limit_kills_the_worker_not_the_caller(hostile_dir):
+    # Without the stream check PDFium inflates the bomb itself and dies on RLIMIT_AS.
+    limits = Limits(max_stream_bytes=2**40, max_memory_mb=400)
+    result = extract(hostile_dir / "deflate-bomb.pdf", limits=limits)
+    assert (result.status, result.error_code) == ("failed", "memory")
+
+
+def test_worker_stops_itself_before_the_wall_clock_limit():
+    result = extract(DATA / "scan-ru-image.pdf", limits=Limits(wall_seconds=1))
+    assert (result.status, result.error_code) == ("failed", "timeout")
+
+
+def test_hung_worker_is_killed_with_its_children(monkeypatch, tmp_path):
+    pidfile = tmp_path / "child.pid"
+    hang = (
+        "import subprocess, sys, time\n"
+        "child = subprocess.Popen(['sleep', '60'])\n"
+        "open(sys.argv[1], 'w').write(str(child.pid))\n"
+        "time.sleep(60)\n"
+    )
+    monkeypatch.setattr(
+        extraction, "_worker_command", lambda: (sys.executable, "-c", hang, str(pidfile))
+    )
+    started = time.monotonic()
+    result = extract(DATA / "letter-kk-text.pdf", limits=Limits(wall_seconds=1))
+    assert time.monotonic() - started < 4
+    assert (result.status, result.error_code) == ("failed", "timeout")
+    assert result.error == "Processing took longer than 1 s and was stopped."
+    child = int(pidfile.read_text())
+    for _ in range(50):  # gone, or a zombie waiting for init
+        status = Path(f"/proc/{child}/status")
+        if not status.exists() or "\nState:\tZ" in status.read_text():
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the worker's child survived the timeout")
+
+
+@pytest.mark.parametrize(
+    ("returncode", "stderr", "code"),
+    [
+        (-signal.SIGXCPU, b"", "timeout"),
+        (-signal.SIGABRT, b"", "memory"),
+        (-signal.SIGKILL, b"", "memory"),
+        (1, b"Traceback...\nMemoryError\n", "memory"),
+        (1, b"Traceback...\nImportError: no pypdfium2\n", "internal"),
+    ],
+)
+def test_worker_deaths_are_mapped_to_codes(returncode, stderr, code):
+    result = extraction._parse_worker(returncode, b"", stderr, Detection("pdf", None, None), None)
+    assert (result.status, result.error_code) == ("failed", code)
+    assert result.error
+
+
+def test_encrypted_pdf(tmp_path):
+    result = extract(password_pdf(tmp_path))
+    assert result.error == "The PDF is password-protected."
+
+
+# --- the CLI helper -----------------------------------------------------------------------------
+
+
+def test_cli_prints_text_or_one_line_error(tmp_path, hostile_dir):
+    code, text = extract_cli_text(two_page_pdf(tmp_path / "two.pdf"))
+    assert code == 0
+    assert text.count("\f") == 1 and "Жұмабаева" in text
+
+    code, message = extract_cli_text(hostile_dir / "letter.pdf")  # HTML named .pdf
+    assert (code, message) == (1, "error: The file is not a PDF although its name says so.")
+
+    code, message = extract_cli_text(hostile_dir / "deflate-bomb.pdf")
+    assert code == 1 and message.startswith("error: ") and "\n" not in message
+
+    code, message = extract_cli_text(tmp_path / "missing.pdf")
+    assert code == 2 and message.startswith("error: no such file")
+
+    skipped = tmp_path / "notes.txt"
+    shutil.copy(DATA / "letter-kk-text.pdf.expected.json", skipped)
+    code, message = extract_cli_text(skipped)
+    assert code == 1 and message == "error: " + ERROR_MESSAGES["not_supported"]
