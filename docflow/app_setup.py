@@ -82,7 +82,10 @@ def _import_models() -> None:
     import docflow.core.workflow
     import docflow.org.models
     import docflow.registry.models
-    import docflow.registry.workflow  # noqa: F401
+    import docflow.registry.workflow
+    import docflow.routing.models
+    import docflow.routing.operations
+    import docflow.routing.workflow  # noqa: F401
 
 
 def _setup_login(app: Flask) -> None:

@@ -78,3 +78,17 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql(f"BEGIN {_sqlite_begin.get()}")
+
+
+def atomic(func):
+    """Run a domain operation in a savepoint: if it raises, none of its writes stay pending."""
+    import functools
+
+    from docflow.extensions import db
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with db.session.begin_nested():
+            return func(*args, **kwargs)
+
+    return wrapper

@@ -111,7 +111,7 @@ class Transition:
     id: str
     title: Any
     source: frozenset[str]
-    dest: str
+    dest: str | None  # None: the object stays in its state (an action recorded in the history)
     permission: str | None = None
     roles: frozenset[str] | None = None
     condition: Condition | None = None
@@ -129,7 +129,7 @@ def transition(
     id: str,
     title: Any,
     source: Iterable[str] | str,
-    dest: str,
+    dest: str | None,
     *,
     permission: str | None = None,
     roles: Iterable[str] | None = None,
@@ -247,11 +247,27 @@ class Workflow:
         if initial not in self.states:
             raise ValueError(f"workflow {id}: initial state {initial!r} is not defined")
         for t in self.transitions.values():
-            unknown = (t.source | {t.dest}) - self.states.keys()
+            unknown = (t.source | ({t.dest} if t.dest else set())) - self.states.keys()
             if unknown:
                 raise ValueError(
                     f"workflow {id}: transition {t.id} names unknown {sorted(unknown)}"
                 )
+
+    def extend(self, states: Iterable[State] = (), transitions: Iterable[Transition] = ()) -> None:
+        """Add states and transitions from another module (routing extends the incoming flow)."""
+        for st in states:
+            if st.id in self.states:
+                raise ValueError(f"workflow {self.id}: state {st.id} already defined")
+            self.states[st.id] = st
+        for t in transitions:
+            if t.id in self.transitions:
+                raise ValueError(f"workflow {self.id}: transition {t.id} already defined")
+            unknown = (t.source | ({t.dest} if t.dest else set())) - self.states.keys()
+            if unknown:
+                raise ValueError(
+                    f"workflow {self.id}: transition {t.id} names unknown {sorted(unknown)}"
+                )
+            self.transitions[t.id] = t
 
     # --- queries ---
 
@@ -383,8 +399,9 @@ class Workflow:
         converted = self._check(t, obj, actor, params, comment, system=system)
         before_transition.send(self, obj=obj, transition=t, actor=actor, params=converted)
         source = obj.state
-        obj.state = t.dest
-        entry = self._write_history(obj, t.id, source, t.dest, actor, comment, converted)
+        dest = t.dest or source
+        obj.state = dest
+        entry = self._write_history(obj, t.id, source, dest, actor, comment, converted)
         after_transition.send(
             self, obj=obj, transition=t, actor=actor, params=converted, history=entry
         )
@@ -433,6 +450,10 @@ class Workflow:
 
 
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     if isinstance(value, str | int | float | bool) or value is None:

@@ -19,6 +19,7 @@ from docflow.registry.models import Attachment, IncomingItem, item_by_public_id
 from docflow.registry.operations import ApplicantData, RegistrationData, RegistrationError
 
 MAX_PER_PAGE = 200
+REGISTRY_TRANSITIONS = ("withdraw", "return_to_applicant", "leave_without_consideration")
 APPLICANT_FIELDS = set(ApplicantData.__dataclass_fields__)
 
 
@@ -51,6 +52,13 @@ def _datetime(value: Any, field: str) -> dt.datetime | None:
     return moment.astimezone(dt.UTC)
 
 
+def _text(payload: dict[str, Any], name: str) -> str | None:
+    value = payload.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    raise _field_error(name, _l("Text is expected."))
+
+
 def parse_registration(payload: Any) -> RegistrationData:
     if not isinstance(payload, dict):
         raise ApiError(400, "bad_request", _l("The body must be a JSON object."))
@@ -64,13 +72,16 @@ def parse_registration(payload: Any) -> RegistrationData:
             raise _field_error(
                 f"applicants.{i}", _l("Unknown fields: %(names)s", names=", ".join(sorted(unknown)))
             )
+        for k, v in a.items():
+            if k != "needs_interpreter" and not (v is None or isinstance(v, str | int)):
+                raise _field_error(f"applicants.{i}.{k}", _l("Text is expected."))
         values = {
             k: (str(v) if v is not None and k != "needs_interpreter" else v) for k, v in a.items()
         }
         values["needs_interpreter"] = bool(a.get("needs_interpreter"))
         parsed.append(ApplicantData(**values))
     page_count = payload.get("page_count")
-    if page_count is not None and not isinstance(page_count, int):
+    if page_count is not None and (not isinstance(page_count, int) or isinstance(page_count, bool)):
         raise _field_error("page_count", _l("A whole number is expected."))
     links = payload.get("link_to") or []
     if not isinstance(links, list):
@@ -79,17 +90,17 @@ def parse_registration(payload: Any) -> RegistrationData:
         kind=str(payload.get("kind") or ""),
         channel=str(payload.get("channel") or ""),
         applicants=parsed,
-        addressee=payload.get("addressee"),
-        summary=str(payload.get("summary") or ""),
-        language=payload.get("language"),
+        addressee=_text(payload, "addressee"),
+        summary=_text(payload, "summary") or "",
+        language=_text(payload, "language"),
         arrived_at=_datetime(payload.get("arrived_at"), "arrived_at"),
-        external_number=payload.get("external_number"),
+        external_number=_text(payload, "external_number"),
         external_date=_date(payload.get("external_date"), "external_date"),
         page_count=page_count,
         from_reception=bool(payload.get("from_reception")),
         anonymous=bool(payload.get("anonymous")),
         signed=bool(payload.get("signed", True)),
-        idempotency_key=request.headers.get("Idempotency-Key") or payload.get("idempotency_key"),
+        idempotency_key=request.headers.get("Idempotency-Key") or _text(payload, "idempotency_key"),
         link_to=[
             (str(x.get("item")), str(x.get("kind") or "repeat"))
             for x in links
@@ -284,9 +295,16 @@ def fire_transition(public_id: str, transition_id: str):
     from docflow.registry.workflow import INCOMING
 
     item = _item(public_id)
+    if transition_id not in REGISTRY_TRANSITIONS:
+        # Routing actions have their own endpoints (they do more than change the state).
+        raise ApiError(
+            400, "unknown_transition", _l("Unknown action “%(name)s”.", name=transition_id)
+        )
     payload = request.get_json(silent=True) or {}
     if not isinstance(payload, dict):
         raise ApiError(400, "bad_request", _l("The body must be a JSON object."))
+    if not isinstance(payload.get("comment"), str | None):
+        raise ApiError(422, "invalid_parameters", _l("The comment must be text."))
     try:
         INCOMING.fire(
             item,

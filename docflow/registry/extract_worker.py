@@ -356,10 +356,9 @@ def extract_pdf(job: Job) -> None:
     try:
         doc = pdfium.PdfDocument(job.path)
     except pdfium.PdfiumError as exc:
-        if getattr(exc, "err_code", None) in (
-            pdfium_c.FPDF_ERR_PASSWORD,
-            pdfium_c.FPDF_ERR_SECURITY,
-        ):
+        code = getattr(exc, "err_code", None)  # pypdfium2 ≥ 5; before, ask PDFium
+        code = pdfium_c.FPDF_GetLastError() if code is None else code
+        if code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
             raise Refused("encrypted", "The PDF is password-protected.") from None
         raise Refused("corrupt", "The PDF is damaged or truncated and cannot be read.") from None
     try:
@@ -432,7 +431,8 @@ def _pdf_text(page: Any) -> str:
     except Exception:
         return ""
     try:
-        return clean_text(textpage.get_text_range())
+        # explicit count: pypdfium2 4 redirects a call without arguments to get_text_bounded()
+        return clean_text(textpage.get_text_range(0, textpage.count_chars()))
     finally:
         textpage.close()
 

@@ -24,6 +24,9 @@ from docflow.core.workflow import WorkflowMixin
 from docflow.extensions import db
 from docflow.org.models import Subdivision, User
 
+# Other domains register functions item -> subdivision codes (routing: co-executors).
+LOCAL_ROLE_PROVIDERS: list = []
+
 
 def new_public_id() -> str:
     # Opaque, unguessable id for URLs and the API: no enumerable ids, no IINs in URLs (R-PD-1).
@@ -88,7 +91,11 @@ class IncomingItem(WorkflowMixin, db.Model):
     __table_args__ = (UniqueConstraint("journal", "reg_year", "reg_seq"),)
 
     def local_role_subdivisions(self) -> list[str]:
-        return [self.subdivision.code] if self.subdivision else []
+        """Subdivisions whose heads and executors have their local roles on this item."""
+        codes = [self.subdivision.code] if self.subdivision else []
+        for provider in LOCAL_ROLE_PROVIDERS:  # e.g. routing adds co-executor subdivisions
+            codes += [c for c in provider(self) if c not in codes]
+        return codes
 
     @property
     def applicant_names(self) -> str:

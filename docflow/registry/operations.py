@@ -112,6 +112,10 @@ def validate(data: RegistrationData) -> None:
         errors["arrived_at"] = _l("The arrival time is in the future.")
     if len(data.summary or "") > 20000:
         errors["summary"] = _l("The summary is too long (at most 20000 characters).")
+    # Longer than the column: PostgreSQL would refuse the row (a 500); the API and imports
+    # have no form to check it first.
+    for name in ("addressee", "external_number", "idempotency_key"):
+        _check_length(errors, name, getattr(data, name), IncomingItem.__table__.c[name])
     if not data.anonymous and data.kind in APPEAL_KINDS and not data.applicants:
         errors["applicants"] = _l("Add the applicant, or mark the appeal as anonymous.")
     for i, a in enumerate(data.applicants):
@@ -127,8 +131,28 @@ def validate(data: RegistrationData) -> None:
             errors[prefix + ("bin" if a.bin and not a.iin else "iin")] = exc.message
         if a.email and "@" not in a.email:
             errors[prefix + "email"] = _l("The e-mail address is not valid.")
+        for name in APPLICANT_TEXT_FIELDS:
+            _check_length(errors, prefix + name, getattr(a, name), Applicant.__table__.c[name])
     if errors:
         raise RegistrationError(errors)
+
+
+APPLICANT_TEXT_FIELDS = (
+    "full_name",
+    "organisation_name",
+    "representative",
+    "authority_document",
+    "address",
+    "phone",
+    "email",
+    "country",
+)  # IIN and BIN are checked by their validators
+
+
+def _check_length(errors: dict[str, Any], key: str, value: Any, column: Any) -> None:
+    limit = column.type.length
+    if value is not None and key not in errors and len(value) > limit:
+        errors[key] = _l("Too long: at most %(n)d characters.", n=limit)
 
 
 def pick_journal(kind: str, applicants: list[ApplicantData]) -> dict[str, Any]:
@@ -462,9 +486,14 @@ def attach(
     replaces: Attachment | None = None,
     source: str = "upload",
     content_type: str | None = None,
+    check_permission: bool = True,
 ) -> Attachment:
-    """Store a file for an item (never modified; a replacement is a new version)."""
-    if item is not None and not has_permission(actor, Permission.MODIFY, item):
+    """Store a file for an item (never modified; a replacement is a new version).
+
+    ``check_permission=False`` is for callers that checked their own, narrower right (an
+    executor attaching the answer has no right to modify the registration).
+    """
+    if check_permission and item is not None and not has_permission(actor, Permission.MODIFY, item):
         raise AccessDenied()
     limit = (
         current_app.config.get("MAX_ATTACHMENT_BYTES") or current_app.config["MAX_CONTENT_LENGTH"]

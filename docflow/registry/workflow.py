@@ -112,11 +112,14 @@ INCOMING = register(
     )
 )
 
-FINAL_STATES = frozenset(s.id for s in INCOMING.states.values() if s.final)
+
+def final_states() -> frozenset[str]:
+    # Computed on use: routing adds its own final states (closed, forwarded, terminated).
+    return frozenset(s.id for s in INCOMING.states.values() if s.final)
 
 
 def is_active(state_id: str) -> bool:
-    return state_id not in FINAL_STATES
+    return state_id not in final_states()
 
 
 def today() -> dt.date:

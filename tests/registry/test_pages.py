@@ -20,7 +20,7 @@ from docflow.core.workflow import history
 from docflow.extensions import db
 from docflow.org.models import user_by_username
 from docflow.registry import blueprint
-from docflow.registry.models import Annotation, Attachment, IncomingItem, ItemLink
+from docflow.registry.models import Annotation, IncomingItem, ItemLink
 from docflow.registry.operations import ApplicantData
 from tests.registry.conftest import almaty
 
@@ -196,14 +196,11 @@ def test_item_page_shows_number_applicant_history_and_the_notice(app, clerk_clie
     assert "Дина Ерланқызы Сапарова" in history_part  # who
 
 
-def test_complete_appeal_has_no_notice(app, clerk_client, make_item):
+def test_complete_appeal_has_no_notice_and_unknown_items_are_404(app, clerk_client, make_item):
     item = make_item()
     db.session.commit()
     body = page(clerk_client.get(f"/registry/{item.public_id}"))
     assert item.reg_number in body and "Notice to the applicant" not in body
-
-
-def test_unknown_item_is_404(app, clerk_client):
     assert clerk_client.get("/registry/0123456789abcdef0123").status_code == 404
     assert clerk_client.get("/registry/" + "a" * 40).status_code == 404
 
@@ -352,7 +349,9 @@ def test_export_xlsx_for_a_period(app, clerk_client, make_item, journal_items):
 
 
 def test_export_honours_the_journal_filters(app, clerk_client, journal_items):
-    r = clerk_client.get("/registry/export.xlsx?date_from=2026-09-01&date_to=2026-11-30&kind=complaint")
+    r = clerk_client.get(
+        "/registry/export.xlsx?date_from=2026-09-01&date_to=2026-11-30&kind=complaint"
+    )
     ws = openpyxl.load_workbook(io.BytesIO(r.data)).active
     assert [row[0] for row in ws.iter_rows(min_row=2, values_only=True)] == [
         journal_items["kindergarten"]
@@ -383,6 +382,17 @@ def test_export_without_a_valid_period_redirects_with_a_message(
 def test_clerk_withdraws_with_a_comment(app, clerk_client, make_item):
     item = make_item()
     db.session.commit()
+    # Without the written reference: the error is shown and the state is kept (R-REG-8).
+    r = clerk_client.post(f"/registry/{item.public_id}/do/withdraw", data={"comment": "  "})
+    assert r.status_code == 303
+    db.session.refresh(item)
+    assert item.state == "registered"
+    body = page(clerk_client.get(r.headers["Location"]))
+    assert "A comment is required for “Withdrawn by the applicant”." in body
+    # Automatic transitions cannot be fired through the URL.
+    r = clerk_client.post(f"/registry/{item.public_id}/do/request_correction", data={})
+    assert r.status_code == 404
+
     r = clerk_client.post(
         f"/registry/{item.public_id}/do/withdraw", data={"comment": "Арыз 18.11.2026 №5"}
     )
@@ -396,36 +406,10 @@ def test_clerk_withdraws_with_a_comment(app, clerk_client, make_item):
     body = page(clerk_client.get(r.headers["Location"]))
     assert "Done: Withdrawn by the applicant." in body
     assert "Withdrawn by the applicant" in body.split("<h2>History</h2>", 1)[1]
-
-
-def test_withdraw_without_a_comment_keeps_the_state(app, clerk_client, make_item):
-    item = make_item()
-    db.session.commit()
-    r = clerk_client.post(f"/registry/{item.public_id}/do/withdraw", data={"comment": "  "})
+    assert "No actions available to you now." in body  # final state
+    r = clerk_client.post(f"/registry/{item.public_id}/do/withdraw", data={"comment": "again"})
     assert r.status_code == 303
-    db.session.refresh(item)
-    assert item.state == "registered"
-    body = page(clerk_client.get(r.headers["Location"]))
-    assert "A comment is required for “Withdrawn by the applicant”." in body
-
-
-def test_inspector_may_not_withdraw(app, web, make_item):
-    item = make_item()
-    db.session.commit()
-    inspector = web("inspector")
-    assert inspector.get(f"/registry/{item.public_id}").status_code == 200  # may read
-    r = inspector.post(f"/registry/{item.public_id}/do/withdraw", data={"comment": "x"})
-    assert r.status_code == 403
-    db.session.refresh(item)
-    assert item.state == "registered"
-    assert [h.transition for h in history(item)] == ["create"]
-
-
-def test_only_manual_transitions_are_offered_by_url(app, clerk_client, make_item):
-    item = make_item()
-    db.session.commit()
-    r = clerk_client.post(f"/registry/{item.public_id}/do/request_correction", data={})
-    assert r.status_code == 404
+    assert "is not possible in the state" in page(clerk_client.get(r.headers["Location"]))
 
 
 def test_link_form(app, clerk_client, make_item):
@@ -434,7 +418,8 @@ def test_link_form(app, clerk_client, make_item):
     db.session.commit()
     url = f"/registry/{item.public_id}"
     r = clerk_client.post(
-        f"{url}/link", data={"reg_number": earlier.reg_number, "kind": "repeat", "note": "сол мәселе"}
+        f"{url}/link",
+        data={"reg_number": earlier.reg_number, "kind": "repeat", "note": "сол мәселе"},
     )
     assert r.status_code == 303
     link = db.session.scalars(select(ItemLink)).one()
@@ -488,21 +473,31 @@ def test_annotate_form_keeps_the_old_value(app, clerk_client, make_item):
         r = clerk_client.post(f"{url}/annotate", data=data)
         assert r.status_code == 303
         assert message in page(clerk_client.get(url))
-    r = clerk_client.post(f"{url}/annotate", data={"field": "page_count", "value": "3", "reason": "r"})
+    r = clerk_client.post(
+        f"{url}/annotate", data={"field": "page_count", "value": "3", "reason": "r"}
+    )
     db.session.refresh(item)
     assert item.page_count == 3
     assert db.session.scalar(select(func.count()).select_from(Annotation)) == 2
 
 
-def test_inspector_may_not_link_or_annotate(app, web, make_item):
+def test_inspector_may_read_but_not_withdraw_link_or_annotate(app, web, make_item):
     earlier = make_item()
     item = make_item()
     db.session.commit()
     inspector = web("inspector")
-    body = page(inspector.get(f"/registry/{item.public_id}"))
+    r = inspector.get(f"/registry/{item.public_id}")
+    assert r.status_code == 200
+    body = page(r)
     assert "Save the correction" not in body and "No actions available to you now." in body
+    r = inspector.post(f"/registry/{item.public_id}/do/withdraw", data={"comment": "x"})
+    assert r.status_code == 403
+    db.session.refresh(item)
+    assert item.state == "registered"
+    assert [h.transition for h in history(item)] == ["create"]
     r = inspector.post(
-        f"/registry/{item.public_id}/link", data={"reg_number": earlier.reg_number, "kind": "repeat"}
+        f"/registry/{item.public_id}/link",
+        data={"reg_number": earlier.reg_number, "kind": "repeat"},
     )
     assert r.status_code == 403
     r = inspector.post(
@@ -517,7 +512,7 @@ def test_inspector_may_not_link_or_annotate(app, web, make_item):
 # --- personal data: who viewed what, no IIN in URLs (R-PD-1) -----------------------------------
 
 
-def test_views_and_downloads_are_in_the_audit_trail(app, clerk_client):
+def test_views_and_downloads_are_in_the_audit_trail(app, clerk_client, make_item):
     r = clerk_client.post(
         "/registry/new",
         data=form_data(files=[(io.BytesIO(text_pdf("Appeal")), "appeal.pdf")]),
@@ -556,23 +551,13 @@ def test_views_and_downloads_are_in_the_audit_trail(app, clerk_client):
     inline = clerk_client.get(f"/registry/{item.public_id}/files/{att.public_id}?inline=1")
     assert inline.headers["Content-Disposition"].startswith("inline")
     assert len(entries("download")) == 2
+    other = make_item()  # a file is served only under its own item
+    db.session.commit()
+    assert clerk_client.get(f"/registry/{other.public_id}/files/{att.public_id}").status_code == 404
     # No IIN anywhere in the trail (masked), and the chain holds.
     dump = str([(e.summary, e.object_id) for e in db.session.scalars(select(audit.AuditEntry))])
     assert IIN not in dump
     assert audit.verify().ok
-
-
-def test_files_of_another_item_are_not_served(app, clerk_client, make_item):
-    r = clerk_client.post(
-        "/registry/new",
-        data=form_data(files=[(io.BytesIO(text_pdf("Appeal")), "appeal.pdf")]),
-        content_type="multipart/form-data",
-    )
-    assert r.status_code == 302
-    att = db.session.scalars(select(Attachment)).one()
-    other = make_item()
-    db.session.commit()
-    assert clerk_client.get(f"/registry/{other.public_id}/files/{att.public_id}").status_code == 404
 
 
 # --- slip and label (R-REG-4) ------------------------------------------------------------------

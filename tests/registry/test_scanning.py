@@ -20,7 +20,9 @@ def _pages(data: bytes) -> int:
 def test_batch_scan_is_split_and_attached(app, make_item, clerk, tmp_path, client, login):
     first, second = make_item(), make_item(summary="Екінші хат")
     db.session.commit()
-    path = save_pdf(stack({1: (first.reg_number,), 3: (second.reg_number,)}), tmp_path / "stack.pdf")
+    path = save_pdf(
+        stack({1: (first.reg_number,), 3: (second.reg_number,)}), tmp_path / "stack.pdf"
+    )
     batch = scanning.upload_batch("stack.pdf", path.open("rb"), clerk)
     db.session.commit()
     scanning.process_batch(batch.id)
@@ -39,7 +41,9 @@ def test_batch_scan_is_split_and_attached(app, make_item, clerk, tmp_path, clien
     login("clerk")
     page = client.get("/registry/scans")
     assert page.status_code == 200 and "stack-p1-1.pdf" in page.get_data(as_text=True)
-    r = client.post(f"/registry/scans/unmatched/{queue[0].id}", data={"reg_number": second.reg_number})
+    r = client.post(
+        f"/registry/scans/unmatched/{queue[0].id}", data={"reg_number": second.reg_number}
+    )
     assert r.status_code == 303
     db.session.expire_all()
     assert db.session.get(UnmatchedScan, queue[0].id).resolved_item_id == second.id

@@ -1,0 +1,1 @@
+"""Routing and control: distribution, assignment, deadlines, extensions, answers, reminders."""

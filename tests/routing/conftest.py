@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from docflow.extensions import db
+from docflow.org.models import user_by_username
+from docflow.routing import operations as ops
+from tests.registry.conftest import almaty, clerk, make_item  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+def users(app):
+    return {
+        name: user_by_username(name)
+        for name in (
+            "clerk",
+            "controller",
+            "head.energy",
+            "exec.energy",
+            "exec2.energy",
+            "head.edu",
+            "exec.edu",
+            "inspector",
+        )
+    }
+
+
+@pytest.fixture
+def routed(make_item, users):
+    """Walk an item to a state: 'distributed', 'in_work', 'answer_review', 'answered', 'closed'."""
+
+    def walk(until: str, item=None, executor: str = "exec.energy"):
+        item = item or make_item()
+        ops.distribute(item, users["controller"], ["ENERGY"])
+        if until == "distributed":
+            return item
+        ops.assign_executors(item, users["head.energy"], [users[executor].id])
+        if until == "in_work":
+            return item
+        ops.submit_answer(
+            item,
+            users[executor],
+            summary="Жылу берілді, акт қоса беріледі.",
+            filename="answer.pdf",
+            stream=io.BytesIO(b"%PDF-1.4 answer"),
+        )
+        if until == "answer_review":
+            return item
+        ops.approve_answer(item, users["head.energy"])
+        if until == "answered":
+            return item
+        ops.close(item, users["controller"])
+        db.session.flush()
+        return item
+
+    return walk
+
+
+__all__ = ["almaty"]
