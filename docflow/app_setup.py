@@ -151,6 +151,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(org_bp)
     app.register_blueprint(registry_bp)
+    from docflow.routing.blueprint import bp as routing_bp
+
+    app.register_blueprint(routing_bp)
     import docflow.registry.api  # noqa: F401  (routes on the API blueprint)
     from docflow.api import bp as api_bp
 

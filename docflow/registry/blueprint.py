@@ -51,6 +51,8 @@ from docflow.registry.vocab import (
 from docflow.registry.workflow import INCOMING
 
 bp = Blueprint("registry", __name__, url_prefix="/registry")
+# Other domains add sections to the item page: callables (item, user) -> (template, context) | None.
+ITEM_PANELS: list = []
 PAGE_SIZE = 50
 MANUAL_TRANSITIONS = ("withdraw", "return_to_applicant", "leave_without_consideration")
 
@@ -304,8 +306,10 @@ def item(public_id: str):
         find_candidates(item.applicants, item.summary, exclude_id=item.id) if can_modify else []
     )
     users = {u.id: u for u in db.session.scalars(select(User))}
+    panels = [p for p in (panel(item, current_user) for panel in ITEM_PANELS) if p is not None]
     return render_template(
         "registry/item.html",
+        panels=panels,
         item=item,
         history=history(item),
         annotations=sorted(_annotations(item), key=lambda a: a.id),

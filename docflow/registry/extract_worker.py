@@ -26,6 +26,7 @@ import contextlib
 import io
 import json
 import math
+import mmap
 import os
 import re
 import struct
@@ -305,13 +306,14 @@ def _save_png(image: Any, out: str) -> None:
 _STREAM = re.compile(rb"stream\r?\n")  # (a lookbehind for "endstream" makes it 40× slower)
 
 
-def _inflated_size(data: memoryview, cap: int) -> int:
-    """Bytes a zlib stream inflates to, counting at most ``cap`` (0 if it is not zlib data)."""
+def _inflated_size(data: Any, start: int, end: int, cap: int) -> int:
+    """Bytes the zlib stream ``data[start:end]`` inflates to, counting at most a little over
+    ``cap`` (what it inflated to before an error, if it is not zlib data)."""
     inflater = zlib.decompressobj()
     produced, step = 0, 1 << 20
-    for pos in range(0, len(data), 1 << 16):
+    for pos in range(start, end, 1 << 16):
         try:
-            produced += len(inflater.decompress(data[pos : pos + (1 << 16)], step))
+            produced += len(inflater.decompress(data[pos : min(pos + (1 << 16), end)], step))
             while inflater.unconsumed_tail and produced <= cap:
                 produced += len(inflater.decompress(inflater.unconsumed_tail, step))
         except zlib.error:
@@ -330,21 +332,18 @@ def check_pdf_streams(path: str, limits: Limits) -> None:
     """
     cap = limits.max_stream_bytes
     threshold = cap // DEFLATE_MAX_RATIO
-    data = Path(path).read_bytes()
-    view = memoryview(data)
-    for match in _STREAM.finditer(data):
-        if data[match.start() - 3 : match.start()] == b"end":
-            continue
-        start = match.end()
-        end = data.find(b"endstream", start)
-        end = len(data) if end < 0 else end
-        if end - start < threshold:
-            continue
-        if _inflated_size(view[start:end], cap) > cap:
-            raise Refused(
-                "too_large",
-                f"A compressed part of the PDF expands to more than {cap // MB} MB.",
-            )
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        starts = [
+            m.end() for m in _STREAM.finditer(data) if data[m.start() - 3 : m.start()] != b"end"
+        ]
+        for start in starts:
+            end = data.find(b"endstream", start)
+            end = len(data) if end < 0 else end
+            if end - start >= threshold and _inflated_size(data, start, end, cap) > cap:
+                raise Refused(
+                    "too_large",
+                    f"A compressed part of the PDF expands to more than {cap // MB} MB.",
+                )
 
 
 def extract_pdf(job: Job) -> None:

@@ -73,12 +73,14 @@ def process_one(attachment_id: int) -> None:
     from docflow.registry.extraction import extract
 
     att = db.session.get(Attachment, attachment_id)
-    key, limits = att.storage_key, current_app.config.get("EXTRACTION_LIMITS")
+    key, filename = att.storage_key, att.filename
+    limits = current_app.config.get("EXTRACTION_LIMITS")
     db.session.rollback()  # no transaction (and no lock) while the subprocess runs
     storage = get_storage()
     try:
         with storage.local_path(key) as path:
-            result = extract(path, limits=limits) if limits else extract(path)
+            # The original name only words the error ("not a PDF although its name says so").
+            result = extract(path, limits=limits, filename=filename) if limits else extract(path, filename=filename)
     except Exception as exc:  # a bug in our pipeline: recorded on the file, never lost silently
         log.exception("extraction of attachment %s crashed", attachment_id)
         _store(

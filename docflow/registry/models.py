@@ -252,7 +252,8 @@ class UnmatchedScan(db.Model):
     batch: Mapped[ScanBatch] = relationship()
 
 
-Index("ix_incoming_item_state_due", IncomingItem.state, IncomingItem.due_date)
+# Covering index for the control views: active states, overdue dates, per subdivision.
+Index("ix_incoming_item_state_due", IncomingItem.state, IncomingItem.due_date, IncomingItem.subdivision_id)
 
 
 def item_by_public_id(public_id: str) -> IncomingItem | None:

@@ -221,6 +221,18 @@ INVALID = [
     ({"applicants": "Иванов"}, "applicants"),
     ({"applicants": []}, "applicants"),  # an appeal needs an applicant or "anonymous"
     ({"link_to": [{"item": "nope"}]}, "link_to"),
+    ({"page_count": True}, "page_count"),
+    # Wrong types and over-long text were 500s (and on PostgreSQL, rows it refuses).
+    ({"addressee": 5}, "addressee"),
+    ({"language": ["kk"]}, "language"),
+    ({"external_number": 7}, "external_number"),
+    ({"summary": {"text": "x"}}, "summary"),
+    ({"idempotency_key": ["a"]}, "idempotency_key"),
+    ({"idempotency_key": "k" * 101}, "idempotency_key"),
+    ({"addressee": "Ә" * 301}, "addressee"),
+    ({"applicants": [{"full_name": {"a": 1}, "address": "x"}]}, "applicants.0.full_name"),
+    ({"applicants": [{"full_name": "Ә" * 301, "address": "x"}]}, "applicants.0.full_name"),
+    ({"applicants": [{"full_name": "X", "phone": "7" * 51, "address": "x"}]}, "applicants.0.phone"),
 ]
 
 
@@ -229,7 +241,11 @@ def test_invalid_data_is_422_naming_the_field(app, api):
         r = api.post("/api/v1/items", json=registration(**changes))
         body = assert_error(r, 422, "invalid")
         assert field in body["fields"], (changes, body)
+    r = api.post("/api/v1/items", json=registration(), headers={"Idempotency-Key": "k" * 101})
+    assert "idempotency_key" in assert_error(r, 422, "invalid")["fields"]
     assert count_items() == 0
+    longest = registration(addressee="Ә" * 300, idempotency_key="k" * 100)
+    assert api.post("/api/v1/items", json=longest).status_code == 201  # the limits themselves
 
 
 def test_multipart_registers_with_the_attachment(app, api):
@@ -396,6 +412,7 @@ def test_withdraw_transition(app, api, registered):
     body = assert_error(api.post(url, json={}), 422, "invalid_parameters")
     assert "comment" in body["message"].lower()
     assert_error(api.post(url, json={"comment": "   "}), 422)
+    assert_error(api.post(url, json={"comment": ["a list"]}), 422, "invalid_parameters")
     assert db.session.scalars(select(IncomingItem)).one().state == "registered"
     r = api.post(url, json={"comment": "Өтініш беруші арызы 18.11.2026 №5"})
     assert r.status_code == 200

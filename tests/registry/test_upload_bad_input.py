@@ -22,12 +22,6 @@ from tests.registry import hostile
 # sentence the item page shows (vocab.EXTRACTION_ERRORS, in English).
 NOT_SUPPORTED = "The file type is not supported, or the file is not what its name says."
 CORRUPT = "The file is damaged or empty and cannot be read."
-# jobs.process_one calls extract(path) without filename=att.filename, and the stored copy has
-# no name: a non-PDF named .pdf is then "skipped" (kept, no text) instead of "failed" with
-# "not a PDF although its name says so". Strict: the mark must go when jobs.py is fixed.
-NAME_NOT_PASSED = pytest.mark.xfail(
-    strict=True, reason="jobs.process_one does not pass the file's name to extract()"
-)
 CASES = {
     "random_bytes_pdf": ("not_supported", NOT_SUPPORTED),
     "html_as_pdf": ("not_supported", NOT_SUPPORTED),
@@ -106,7 +100,7 @@ def api_headers(app):
 @pytest.mark.parametrize(
     "case",
     [
-        pytest.param(case, marks=NAME_NOT_PASSED if code == "not_supported" else ())
+        pytest.param(case)
         for case, (code, _message) in CASES.items()
     ],
 )
