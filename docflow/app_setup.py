@@ -154,7 +154,8 @@ def _register_blueprints(app: Flask) -> None:
     from docflow.routing.blueprint import bp as routing_bp
 
     app.register_blueprint(routing_bp)
-    import docflow.registry.api  # noqa: F401  (routes on the API blueprint)
+    import docflow.registry.api
+    import docflow.routing.api  # noqa: F401  (routes on the API blueprint)
     from docflow.api import bp as api_bp
 
     app.register_blueprint(api_bp)

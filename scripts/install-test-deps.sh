@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite needs (PostgreSQL server, Tesseract
-# with kaz/rus/eng data, Chromium for Playwright, fonts, poppler). Idempotent and
+# Installs the Debian packages docflow needs: at run time (Tesseract with kaz/rus/eng
+# data, fonts) and, unless DOCFLOW_DEPS=runtime, for the tests (PostgreSQL server,
+# Chromium for Playwright, poppler). Idempotent and
 # fast: it only calls apt-get when something is actually missing.
 #
 # As root it uses apt-get directly; otherwise sudo (if present). Without either it
@@ -9,16 +10,18 @@
 # provide the tools some other way).
 set -euo pipefail
 
+# What the app itself uses (receipt slips need DejaVu fonts; OCR needs Tesseract kaz+rus)…
 PACKAGES=(
-    postgresql
     tesseract-ocr
     tesseract-ocr-kaz
     tesseract-ocr-rus
     tesseract-ocr-eng
-    chromium
     fonts-dejavu-core
-    poppler-utils
 )
+# …and what only the tests need. DOCFLOW_DEPS=runtime (scripts/run.sh) installs the first set.
+if [[ "${DOCFLOW_DEPS:-test}" != runtime ]]; then
+    PACKAGES+=(postgresql chromium poppler-utils)
+fi
 
 log() { echo "install-test-deps: $*" >&2; }
 

@@ -16,9 +16,6 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-VENV="$ROOT/.venv"
-PY="$VENV/bin/python"
-
 log() { echo "test: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 banner() {
@@ -28,49 +25,11 @@ banner() {
     echo "======================================================================"
 }
 
-# --- venv (same logic as scripts/run.sh, kept in sync by hand) -------------------
-# Stamps in .venv hold the sha256 of setup.cfg at the last successful install, so
-# pip only runs when the dependencies changed. The "test" stamp implies "base".
-setup_hash() { sha256sum setup.cfg | cut -d' ' -f1; }
-stamp_ok() { [[ -f "$VENV/.docflow-installed-$1" && "$(cat "$VENV/.docflow-installed-$1")" == "$(setup_hash)" ]]; }
-
-ensure_venv_module() {
-    # Debian ships ensurepip (needed by `python3 -m venv`) in python3-venv.
-    # (install-test-deps.sh installs it already; this covers DOCFLOW_SETUP_ONLY.)
-    python3 -c 'import ensurepip' >/dev/null 2>&1 && return 0
-    if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-        log "installing python3-venv (needed to create .venv)"
-        apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-venv
-    else
-        die "python3 cannot create virtualenvs; install it: sudo apt-get install python3-venv"
-    fi
-}
-
-ensure_venv() {
-    # A venv without a working pip (interrupted creation, Python upgraded) is rebuilt.
-    if ! { [[ -x "$PY" ]] && "$PY" -m pip --version >/dev/null 2>&1; }; then
-        ensure_venv_module
-        log "creating $VENV"
-        python3 -m venv --clear "$VENV"
-    fi
-    if stamp_ok test; then
-        return 0
-    fi
-    log "setup.cfg changed since the last install (or first run): pip install -e '.[test]'"
-    PIP_DISABLE_PIP_VERSION_CHECK=1 "$PY" -m pip install --progress-bar off -e '.[test]'
-    setup_hash >"$VENV/.docflow-installed-test"
-    setup_hash >"$VENV/.docflow-installed-base"
-}
-
-compile_translations() {
-    # The catalogs may not exist yet: nothing to compile then.
-    if compgen -G 'docflow/translations/*/LC_MESSAGES/messages.po' >/dev/null; then
-        "$VENV/bin/pybabel" compile -d docflow/translations
-    fi
-}
+# shellcheck source=scripts/lib.sh
+source "$ROOT/scripts/lib.sh"
 
 if [[ "${DOCFLOW_SETUP_ONLY:-0}" == 1 ]]; then
-    ensure_venv
+    ensure_venv test
     compile_translations
     exit 0
 fi
@@ -92,7 +51,7 @@ done
 
 banner "setup: system packages, .venv, translations"
 bash scripts/install-test-deps.sh
-ensure_venv
+ensure_venv test
 compile_translations
 
 RESULTS=()

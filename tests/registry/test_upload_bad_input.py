@@ -97,13 +97,7 @@ def api_headers(app):
     return {"Authorization": f"Bearer {token}", "Accept-Language": "en"}
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(case)
-        for case, (code, _message) in CASES.items()
-    ],
-)
+@pytest.mark.parametrize("case", list(CASES))
 def test_hostile_file_fails_alone(app, item, clerk_client, api_headers, tmp_path, case):
     code, message = CASES[case]
     generate, expected_code = hostile.HOSTILE[case]
