@@ -41,8 +41,15 @@ def home():
     panels = {
         "org": has_permission(current_user, Permission.MANAGE_ORG),
         "audit": has_permission(current_user, Permission.READ_AUDIT),
+        "register": has_permission(current_user, Permission.REGISTER),
+        "control": has_permission(current_user, Permission.DISTRIBUTE),
+        "work": any(r in ("head", "executor") for r, _c in current_user.role_grants()),
     }
-    counts = {}
+    counts: dict = {}
+    if panels["register"] or panels["control"] or panels["work"]:
+        from docflow.routing.dashboards import work_counts
+
+        counts.update(work_counts(current_user, today))
     if panels["org"]:
         counts["subdivisions"] = db.session.scalar(select(func.count()).select_from(Subdivision))
         counts["users"] = db.session.scalar(select(func.count()).select_from(User))

@@ -154,3 +154,23 @@ def timeliness(today: dt.date) -> list[dict[str, Any]]:
         else:
             entry["late"] += 1
     return sorted(stats.values(), key=lambda s: (-s["overdue"], s["code"]))
+
+
+def work_counts(user: Any, today: dt.date) -> dict[str, int]:
+    """The numbers on the home page: what waits for this user today."""
+    count = lambda q: db.session.scalar(select(func.count()).select_from(q.subquery())) or 0  # noqa: E731
+    visible = visible_active(user)
+    mine = select(ExecutorAssignment.item_id).where(
+        ExecutorAssignment.user_id == user.id, ExecutorAssignment.active.is_(True)
+    )
+    out = {
+        "my_items": count(select(IncomingItem.id).where(IncomingItem.id.in_(mine), IncomingItem.state.in_(active_states()))),
+        "overdue": count(visible.where(IncomingItem.due_date < today)),
+        "unread": count(select(Notification.id).where(Notification.user_id == user.id, Notification.read_at.is_(None))),
+    }
+    if has_permission(user, Permission.DISTRIBUTE):
+        out["awaiting_distribution"] = count(select(IncomingItem.id).where(IncomingItem.state == "registered"))
+    if has_permission(user, Permission.REGISTER):
+        out["registered_today"] = count(select(IncomingItem.id).where(IncomingItem.registration_date == today))
+        out["awaiting_correction"] = count(select(IncomingItem.id).where(IncomingItem.state == "awaiting_correction"))
+    return out
