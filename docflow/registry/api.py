@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import g, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from docflow.api import ApiError, api_auth, bp
 from docflow.core.calendar import get_calendar
@@ -100,13 +101,21 @@ def parse_registration(payload: Any) -> RegistrationData:
         from_reception=bool(payload.get("from_reception")),
         anonymous=bool(payload.get("anonymous")),
         signed=bool(payload.get("signed", True)),
-        idempotency_key=request.headers.get("Idempotency-Key") or _text(payload, "idempotency_key"),
+        idempotency_key=_idempotency_key(
+            request.headers.get("Idempotency-Key") or _text(payload, "idempotency_key")
+        ),
         link_to=[
             (str(x.get("item")), str(x.get("kind") or "repeat"))
             for x in links
             if isinstance(x, dict)
         ],
     )
+
+
+def _public_id_of(attachment_id: int | None) -> str | None:
+    if attachment_id is None:
+        return None
+    return db.session.scalar(select(Attachment.public_id).where(Attachment.id == attachment_id))
 
 
 def attachment_json(item: IncomingItem, a: Attachment) -> dict[str, Any]:
@@ -116,7 +125,7 @@ def attachment_json(item: IncomingItem, a: Attachment) -> dict[str, Any]:
         "content_type": a.content_type,
         "size": a.size,
         "sha256": a.sha256,
-        "replaces": None,
+        "replaces": _public_id_of(a.replaces_id),
         "uploaded_at": a.uploaded_at.isoformat(),
         "extraction": {
             "status": a.extraction_status,
@@ -207,6 +216,18 @@ def register_item():
     db.session.commit()
     jobs.schedule()
     return jsonify(item_json(item)), 200 if existed else 201
+
+
+MAX_IDEMPOTENCY_KEY = 100
+
+
+def _idempotency_key(key: str | None) -> str | None:
+    # Scoped to the token's user: two integrations reusing a key never see each other's items.
+    if not key:
+        return None
+    if len(key) > MAX_IDEMPOTENCY_KEY:
+        raise _field_error("idempotency_key", _l("Too long: at most %(n)d characters.", n=MAX_IDEMPOTENCY_KEY))
+    return f"api:{g.api_user.id}:{key}"
 
 
 def _existing(key: str) -> bool:

@@ -8,6 +8,7 @@ import io
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -242,18 +243,18 @@ def register():
         files = [f for f in form.files.data or [] if f and f.filename]
         try:
             item = operations.register(data, current_user)
-            attached = [
-                operations.attach(item, f.filename, f.stream, current_user, content_type=f.mimetype)
-                for f in files
-            ]
         except RegistrationError as exc:
             db.session.rollback()
             errors = exc.errors
         else:
+            # R-REG-1: a bad file never costs the registration; it is reported and can be re-attached.
+            refused = _attach_each(item, files)
             db.session.commit()
-            if attached:
+            if len(refused) < len(files):
                 jobs.schedule()
             flash(_("Registered under number %(number)s.", number=item.reg_number), "info")
+            for message in refused:
+                flash(message, "error")
             return redirect(url_for("registry.item", public_id=item.public_id, registered=1))
     elif request.method == "POST":
         errors = {name: "; ".join(map(str, errs)) for name, errs in form.errors.items()}
@@ -261,6 +262,28 @@ def register():
     return render_template(
         "registry/register.html", form=form, errors=errors, applicant_types=APPLICANT_TYPES
     ), status
+
+
+def _attach_each(item: IncomingItem, files: list) -> list[str]:
+    """Store each file on its own (savepoint): a refused one does not take the others down."""
+    refused = []
+    for f in files:
+        try:
+            with db.session.begin_nested():
+                operations.attach(item, f.filename, f.stream, current_user, content_type=f.mimetype)
+        except RegistrationError as exc:
+            refused.append("; ".join(exc.errors.values()))
+    return refused
+
+
+@bp.errorhandler(413)
+def _too_large(_exc):
+    # 413 as the HTTP contract says, with the limit and a way back to the item.
+    limit_mb = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) / (1024 * 1024)
+    public_id = (request.view_args or {}).get("public_id")
+    back = url_for("registry.item", public_id=public_id) if public_id else url_for("registry.journal")
+    message = _("The upload is too large: at most %(mb).1f MB at once. Nothing was stored.", mb=limit_mb)
+    return render_template("errors/error.html", status=413, message=message, back_url=back), 413
 
 
 @bp.route("/repeats", methods=["POST"])

@@ -74,7 +74,7 @@ class IncomingItem(WorkflowMixin, db.Model):
     subdivision_id: Mapped[int | None] = mapped_column(
         ForeignKey("subdivision.id"), nullable=True, index=True
     )
-    idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(160), unique=True, nullable=True)
 
     applicants: Mapped[list[Applicant]] = relationship(
         back_populates="item",

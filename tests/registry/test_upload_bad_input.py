@@ -26,7 +26,6 @@ CASES = {
     "random_bytes_pdf": ("not_supported", NOT_SUPPORTED),
     "html_as_pdf": ("not_supported", NOT_SUPPORTED),
     "truncated_pdf": ("corrupt", CORRUPT),
-    "garbage_pdf": ("corrupt", CORRUPT),
     "password_pdf": ("encrypted", "The file is password-protected."),
 }
 

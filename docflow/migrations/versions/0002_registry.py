@@ -74,7 +74,7 @@ def upgrade():
         sa.Column("correction_due", sa.Date(), nullable=True),
         sa.Column("notice_text", sa.Text(), nullable=True),
         sa.Column("subdivision_id", sa.Integer(), nullable=True),
-        sa.Column("idempotency_key", sa.String(length=100), nullable=True),
+        sa.Column("idempotency_key", sa.String(length=160), nullable=True),
         sa.Column("state", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(
             ["registered_by_id"],
