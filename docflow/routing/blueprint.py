@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -19,10 +20,27 @@ from docflow.registry.blueprint import ITEM_PANELS
 from docflow.registry.models import IncomingItem, item_by_public_id
 from docflow.registry.workflow import INCOMING
 from docflow.routing import dashboards, operations
-from docflow.routing.forms import AnswerForm, AssignForm, CommentForm, DistributeForm, ExtendForm, ForwardForm
+from docflow.routing.forms import (
+    AnswerForm,
+    AssignForm,
+    CommentForm,
+    DistributeForm,
+    ExtendForm,
+    ForwardForm,
+)
 from docflow.routing.models import Extension, Forwarding
 
 bp = Blueprint("routing", __name__, url_prefix="/routing")
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    # dashboard.html names each item's state; the registry's helper is scoped to its blueprint.
+    def state_title(state_id: str) -> str:
+        s = INCOMING.states.get(state_id)
+        return str(s.title) if s else state_id
+
+    return {"state_title": state_title}
 
 
 def _item(public_id: str) -> IncomingItem:
@@ -52,25 +70,44 @@ def _run(item: IncomingItem, action, success: str):
 
 
 def _subdivision_choices() -> list[SelectChoice]:
-    subs = db.session.scalars(select(Subdivision).where(Subdivision.active.is_(True)).order_by(Subdivision.kind, Subdivision.code))
+    subs = db.session.scalars(
+        select(Subdivision)
+        .where(Subdivision.active.is_(True))
+        .order_by(Subdivision.kind, Subdivision.code)
+    )
     return [SelectChoice(s.code, f"{s.code} — {s.name}") for s in subs]
 
 
 def routing_panel(item: IncomingItem, user):
     """The item page's routing section (registered with the registry's ITEM_PANELS)."""
-    if item.kind not in ("statement", "complaint", "request", "proposal", "response", "report", "petition",
-                         "reception_request", "correspondence", "assignment"):
+    if item.kind not in (
+        "statement",
+        "complaint",
+        "request",
+        "proposal",
+        "response",
+        "report",
+        "petition",
+        "reception_request",
+        "correspondence",
+        "assignment",
+    ):
         return None
     ctx: dict = {"item": item, "state": item.state}
-    can = {name: any(t.id == name for t in INCOMING.available(item, user)) for name in INCOMING.transitions}
+    available = {t.id for t in INCOMING.available(item, user)}  # once: each call runs every guard
+    can = {name: name in available for name in INCOMING.transitions}
     ctx["can"] = can
     ctx["distributions"] = operations.distributions(item)
     ctx["executors"] = operations.active_executors(item)
     ctx["answer"] = operations.current_answer(item)
     ctx["extensions"] = operations.extensions(item)
-    ctx["forwardings"] = db.session.scalars(select(Forwarding).where(Forwarding.item_id == item.id)).all()
+    ctx["forwardings"] = db.session.scalars(
+        select(Forwarding).where(Forwarding.item_id == item.id)
+    ).all()
     ctx["forward_deadline"] = operations.forwarding_deadline(item)
-    ctx["can_notice"] = has_permission(user, Permission.DISTRIBUTE) or has_permission(user, Permission.CONTROL)
+    ctx["can_notice"] = has_permission(user, Permission.DISTRIBUTE) or has_permission(
+        user, Permission.CONTROL
+    )
     if can["distribute"]:
         form = DistributeForm()
         form.responsible.choices = _subdivision_choices()
@@ -88,10 +125,25 @@ def routing_panel(item: IncomingItem, user):
         if sub is not None:
             form = AssignForm()
             ctx["candidates"] = operations.executor_candidates(item, sub)
-            form.executors.choices = [SelectChoice(c.user.id, c.user.display_name) for c in ctx["candidates"]]
-            kinds = [k for k, t in (("assign", "assign"), ("reassign", "reassign"), ("add", "add_co_executors"),
-                                    ("delegate", "delegate")) if can[t]]
-            titles = {"assign": _("Assign"), "reassign": _("Reassign"), "add": _("Add co-executors"), "delegate": _("Delegate")}
+            form.executors.choices = [
+                SelectChoice(c.user.id, c.user.display_name) for c in ctx["candidates"]
+            ]
+            kinds = [
+                k
+                for k, t in (
+                    ("assign", "assign"),
+                    ("reassign", "reassign"),
+                    ("add", "add_co_executors"),
+                    ("delegate", "delegate"),
+                )
+                if can[t]
+            ]
+            titles = {
+                "assign": _("Assign"),
+                "reassign": _("Reassign"),
+                "add": _("Add co-executors"),
+                "delegate": _("Delegate"),
+            }
             form.kind.choices = [SelectChoice(k, titles[k]) for k in kinds]
             ctx["assign_form"] = form
             ctx["assign_subdivision"] = sub
@@ -101,8 +153,10 @@ def routing_panel(item: IncomingItem, user):
     if can["extend"]:
         form = ExtendForm()
         ctx["extend_form"] = form
-        ctx["caps"] = {"letter": operations.extension_cap(item, "letter"),
-                       "decision": operations.extension_cap(item, "decision")}
+        ctx["caps"] = {
+            "letter": operations.extension_cap(item, "letter"),
+            "decision": operations.extension_cap(item, "decision"),
+        }
     return "routing/panel.html", ctx
 
 
@@ -111,10 +165,12 @@ def _suggestions(item: IncomingItem):
         from docflow.routing.suggest import suggest_for_text
     except ImportError:  # pragma: no cover - suggestions are a help, never a blocker
         return []
-    text = " ".join(filter(None, [item.summary] + [a.text or "" for a in item.current_attachments]))[:20000]
+    text = " ".join(
+        filter(None, [item.summary] + [a.text or "" for a in item.current_attachments])
+    )[:20000]
     try:
         return suggest_for_text(text, k=3)
-    except Exception:  # noqa: BLE001 - a broken model must not break the item page
+    except Exception:
         return []
 
 
@@ -130,11 +186,17 @@ def distribute(public_id: str):
     if not form.validate_on_submit():
         flash(_("Choose the responsible subdivision."), "error")
         return _back(item)
-    codes = [form.responsible.data] + [c for c in form.co_executors.data or [] if c != form.responsible.data]
+    codes = [form.responsible.data] + [
+        c for c in form.co_executors.data or [] if c != form.responsible.data
+    ]
     redistribute = item.state != "registered"
-    return _run(item, lambda: operations.distribute(item, current_user, codes, form.comment.data or None,
-                                                     redistribute=redistribute),
-                _("Sent to %(code)s.", code=codes[0]))
+    return _run(
+        item,
+        lambda: operations.distribute(
+            item, current_user, codes, form.comment.data or None, redistribute=redistribute
+        ),
+        _("Sent to %(code)s.", code=codes[0]),
+    )
 
 
 @bp.route("/<public_id>/assign", methods=["POST"])
@@ -148,8 +210,11 @@ def assign(public_id: str):
     form = CommentForm()
     reason = (request.form.get("reason") or "").strip() or None
     form.validate()
-    return _run(item, lambda: operations.assign_executors(item, current_user, ids, kind=kind, reason=reason),
-                _("Executors assigned."))
+    return _run(
+        item,
+        lambda: operations.assign_executors(item, current_user, ids, kind=kind, reason=reason),
+        _("Executors assigned."),
+    )
 
 
 @bp.route("/<public_id>/answer", methods=["POST"])
@@ -161,17 +226,38 @@ def answer(public_id: str):
         flash(_("Attach the answer document and summarise the answer."), "error")
         return _back(item)
     f = form.file.data
-    return _run(item, lambda: operations.submit_answer(item, current_user, summary=form.summary.data,
-                                                        filename=f.filename, stream=f.stream, final=bool(form.final.data)),
-                _("The answer is sent to the head for approval."))
+    return _run(
+        item,
+        lambda: operations.submit_answer(
+            item,
+            current_user,
+            summary=form.summary.data,
+            filename=f.filename,
+            stream=f.stream,
+            final=bool(form.final.data),
+        ),
+        _("The answer is sent to the head for approval."),
+    )
 
 
 ACTIONS = {
-    "approve": (lambda item, c: operations.approve_answer(item, current_user, c), "The answer is approved."),
-    "return": (lambda item, c: operations.return_answer(item, current_user, c), "The answer is returned to the executor."),
-    "close": (lambda item, c: operations.close(item, current_user, c), "Removed from control."),
-    "rework": (lambda item, c: operations.send_back_for_rework(item, current_user, c), "Sent back for rework."),
-    "terminate": (lambda item, c: operations.terminate(item, current_user, c), "Consideration terminated."),
+    "approve": (
+        lambda item, c: operations.approve_answer(item, current_user, c),
+        _l("The answer is approved."),
+    ),
+    "return": (
+        lambda item, c: operations.return_answer(item, current_user, c),
+        _l("The answer is returned to the executor."),
+    ),
+    "close": (lambda item, c: operations.close(item, current_user, c), _l("Removed from control.")),
+    "rework": (
+        lambda item, c: operations.send_back_for_rework(item, current_user, c),
+        _l("Sent back for rework."),
+    ),
+    "terminate": (
+        lambda item, c: operations.terminate(item, current_user, c),
+        _l("Consideration terminated."),
+    ),
 }
 
 
@@ -185,7 +271,7 @@ def act(public_id: str, action: str):
     form.validate()
     fn, message = ACTIONS[action]
     comment = (form.comment.data or "").strip() or None
-    return _run(item, lambda: fn(item, comment), _(message))
+    return _run(item, lambda: fn(item, comment), str(message))
 
 
 @bp.route("/<public_id>/extend", methods=["POST"])
@@ -196,10 +282,20 @@ def extend(public_id: str):
     if not form.validate_on_submit():
         flash(_("Give the new due date and the reason."), "error")
         return _back(item)
-    return _run(item, lambda: operations.extend(item, current_user, basis=form.basis.data, new_due=form.new_due.data,
-                                                 reason=form.reason.data),
-                _("The term is extended to %(date)s. Notify the applicant within 3 working days.",
-                  date=form.new_due.data.strftime("%d.%m.%Y")))
+    return _run(
+        item,
+        lambda: operations.extend(
+            item,
+            current_user,
+            basis=form.basis.data,
+            new_due=form.new_due.data,
+            reason=form.reason.data,
+        ),
+        _(
+            "The term is extended to %(date)s. Notify the applicant within 3 working days.",
+            date=form.new_due.data.strftime("%d.%m.%Y"),
+        ),
+    )
 
 
 @bp.route("/<public_id>/forward", methods=["POST"])
@@ -210,9 +306,17 @@ def forward(public_id: str):
     if not form.validate_on_submit():
         flash(_("Name the body the appeal is forwarded to."), "error")
         return _back(item)
-    return _run(item, lambda: operations.forward(item, current_user, body=form.body.data, partial=bool(form.partial.data),
-                                                  reason=form.reason.data or None),
-                _("Forwarded. Notify the applicant at the same time (R-ROUTE-2)."))
+    return _run(
+        item,
+        lambda: operations.forward(
+            item,
+            current_user,
+            body=form.body.data,
+            partial=bool(form.partial.data),
+            reason=form.reason.data or None,
+        ),
+        _("Forwarded. Notify the applicant at the same time (R-ROUTE-2)."),
+    )
 
 
 @bp.route("/notice/<kind>/<int:record_id>", methods=["POST"])
@@ -225,8 +329,11 @@ def notice_sent(kind: str, record_id: int):
     if record is None:
         abort(404)
     item = _item(db.session.get(IncomingItem, record.item_id).public_id)
-    if not (has_permission(current_user, Permission.DISTRIBUTE) or has_permission(current_user, Permission.CONTROL)
-            or has_permission(current_user, Permission.APPROVE, item)):
+    if not (
+        has_permission(current_user, Permission.DISTRIBUTE)
+        or has_permission(current_user, Permission.CONTROL)
+        or has_permission(current_user, Permission.APPROVE, item)
+    ):
         abort(403)
     CommentForm().validate()
     operations.mark_notice_sent(record, current_user)
@@ -254,7 +361,11 @@ def read_notification(notification_id: int):
     CommentForm().validate()
     n.read_at = dt.datetime.now(dt.UTC)
     db.session.commit()
-    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url) else url_for("routing.dashboard")), 303
+    return redirect(
+        request.referrer
+        if request.referrer and request.referrer.startswith(request.host_url)
+        else url_for("routing.dashboard")
+    ), 303
 
 
 __all__ = ["bp", "user_by_username"]

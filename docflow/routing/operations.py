@@ -83,19 +83,23 @@ class PriorHandling:
     role: str  # executed | answered | signed
 
     def message(self) -> str:
-        roles = {
-            "executed": _l("executed"),
-            "answered": _l("wrote the answer in"),
-            "signed": _l("approved and signed the answer in"),
-        }
-        return str(
-            _l(
-                "This employee %(role)s the earlier case %(number)s: R-ROUTE-4 forbids giving them the same "
-                "question again.",
-                role=roles[self.role],
+        # Whole sentences per role (translators need them whole, not verb fragments).
+        if self.role == "executed":
+            text = _l(
+                "This employee was an executor of the earlier case %(number)s: R-ROUTE-4 forbids giving them the same question again.",
                 number=self.item.reg_number,
             )
-        )
+        elif self.role == "answered":
+            text = _l(
+                "This employee prepared the answer in the earlier case %(number)s: R-ROUTE-4 forbids giving them the same question again.",
+                number=self.item.reg_number,
+            )
+        else:
+            text = _l(
+                "This employee approved and signed the answer in the earlier case %(number)s: R-ROUTE-4 forbids giving them the same question again.",
+                number=self.item.reg_number,
+            )
+        return str(text)
 
 
 def prior_handlers(item: IncomingItem) -> dict[int, PriorHandling]:
