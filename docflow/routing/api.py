@@ -23,13 +23,33 @@ def routing_json(item) -> dict[str, Any]:
     return {
         "state": item.state,
         "due_date": item.due_date.isoformat() if item.due_date else None,
-        "subdivisions": [{"code": d.subdivision.code, "responsible": d.responsible} for d in ops.distributions(item)],
-        "executors": [{"username": a.user.username, "name": a.user.display_name, "responsible": a.responsible,
-                       "subdivision": a.subdivision.code} for a in ops.active_executors(item)],
-        "answer": None if answer is None else {"summary": answer.summary, "status": answer.status, "final": answer.final},
-        "extensions": [{"old_due": e.old_due.isoformat(), "new_due": e.new_due.isoformat(), "basis": e.basis,
-                        "reason": e.reason, "notice_due": e.notice_due.isoformat(),
-                        "notice_sent": e.notice_sent_at is not None} for e in ops.extensions(item)],
+        "subdivisions": [
+            {"code": d.subdivision.code, "responsible": d.responsible}
+            for d in ops.distributions(item)
+        ],
+        "executors": [
+            {
+                "username": a.user.username,
+                "name": a.user.display_name,
+                "responsible": a.responsible,
+                "subdivision": a.subdivision.code,
+            }
+            for a in ops.active_executors(item)
+        ],
+        "answer": None
+        if answer is None
+        else {"summary": answer.summary, "status": answer.status, "final": answer.final},
+        "extensions": [
+            {
+                "old_due": e.old_due.isoformat(),
+                "new_due": e.new_due.isoformat(),
+                "basis": e.basis,
+                "reason": e.reason,
+                "notice_due": e.notice_due.isoformat(),
+                "notice_sent": e.notice_sent_at is not None,
+            }
+            for e in ops.extensions(item)
+        ],
     }
 
 
@@ -48,12 +68,22 @@ def _payload() -> dict[str, Any]:
 
 def _users(usernames: Any) -> list[int]:
     if not isinstance(usernames, list) or not usernames:
-        raise ApiError(422, "invalid", _l("The data is not valid."), fields={"executors": str(_l("A list of usernames is expected."))})
+        raise ApiError(
+            422,
+            "invalid",
+            _l("The data is not valid."),
+            fields={"executors": str(_l("A list of usernames is expected."))},
+        )
     ids = []
     for name in usernames:
         user = user_by_username(str(name))
         if user is None:
-            raise ApiError(422, "invalid", _l("The data is not valid."), fields={"executors": str(_l("Unknown user %(name)s.", name=name))})
+            raise ApiError(
+                422,
+                "invalid",
+                _l("The data is not valid."),
+                fields={"executors": str(_l("Unknown user %(name)s.", name=name))},
+            )
         ids.append(user.id)
     return ids
 
@@ -62,7 +92,12 @@ def _date(value: Any) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise ApiError(422, "invalid", _l("The data is not valid."), fields={"new_due": str(_l("Use a date like 2026-11-20."))}) from None
+        raise ApiError(
+            422,
+            "invalid",
+            _l("The data is not valid."),
+            fields={"new_due": str(_l("Use a date like 2026-11-20."))},
+        ) from None
 
 
 @bp.route("/items/<public_id>/routing")
@@ -79,25 +114,56 @@ def routing_action(public_id: str, action: str):
     user = g.api_user
     comment = data.get("comment")
     actions = {
-        "distribute": lambda: ops.distribute(item, user, [str(c) for c in data.get("subdivisions") or []], comment,
-                                             redistribute=item.state != "registered"),
-        "assign": lambda: ops.assign_executors(item, user, _users(data.get("executors")),
-                                               kind=str(data.get("kind") or "assign"), reason=data.get("reason")),
-        "extend": lambda: ops.extend(item, user, basis=str(data.get("basis") or ""), new_due=_date(data.get("new_due")),
-                                     reason=str(data.get("reason") or "")),
+        "distribute": lambda: ops.distribute(
+            item,
+            user,
+            [str(c) for c in data.get("subdivisions") or []],
+            comment,
+            redistribute=item.state != "registered",
+        ),
+        "assign": lambda: ops.assign_executors(
+            item,
+            user,
+            _users(data.get("executors")),
+            kind=str(data.get("kind") or "assign"),
+            reason=data.get("reason"),
+        ),
+        "extend": lambda: ops.extend(
+            item,
+            user,
+            basis=str(data.get("basis") or ""),
+            new_due=_date(data.get("new_due")),
+            reason=str(data.get("reason") or ""),
+        ),
         "answer": lambda: _answer(item, user, data),
         "approve": lambda: ops.approve_answer(item, user, comment),
         "return": lambda: ops.return_answer(item, user, comment or ""),
         "close": lambda: ops.close(item, user, comment),
         "rework": lambda: ops.send_back_for_rework(item, user, comment or ""),
-        "forward": lambda: ops.forward(item, user, body=str(data.get("body") or ""), partial=bool(data.get("partial")),
-                                       reason=data.get("reason")),
+        "forward": lambda: ops.forward(
+            item,
+            user,
+            body=str(data.get("body") or ""),
+            partial=bool(data.get("partial")),
+            reason=data.get("reason"),
+        ),
         "terminate": lambda: ops.terminate(item, user, comment or ""),
     }
     if action not in actions:
         raise ApiError(400, "unknown_action", _l("Unknown action “%(name)s”.", name=action))
-    if action == "assign" and data.get("kind") not in (None, "assign", "reassign", "add", "delegate"):
-        raise ApiError(422, "invalid", _l("The data is not valid."), fields={"kind": "assign | reassign | add | delegate"})
+    if action == "assign" and data.get("kind") not in (
+        None,
+        "assign",
+        "reassign",
+        "add",
+        "delegate",
+    ):
+        raise ApiError(
+            422,
+            "invalid",
+            _l("The data is not valid."),
+            fields={"kind": "assign | reassign | add | delegate"},
+        )
     try:
         actions[action]()
     except WorkflowError as exc:
@@ -108,9 +174,27 @@ def routing_action(public_id: str, action: str):
     return jsonify({**item_json(item, full=False), "routing": routing_json(item)})
 
 
+def _flag(value: Any) -> bool:
+    # JSON true/false, or the strings a multipart form sends.
+    if isinstance(value, str):
+        return value.strip().lower() not in ("false", "0", "no", "")
+    return bool(value)
+
+
 def _answer(item, user, data):
     f = request.files.get("file")
     if f is None or not f.filename:
-        raise ApiError(422, "invalid", _l("The data is not valid."), fields={"file": str(_l("Attach the answer document."))})
-    return ops.submit_answer(item, user, summary=str(data.get("summary") or ""), filename=f.filename, stream=f.stream,
-                             final=bool(data.get("final", True)))
+        raise ApiError(
+            422,
+            "invalid",
+            _l("The data is not valid."),
+            fields={"file": str(_l("Attach the answer document."))},
+        )
+    return ops.submit_answer(
+        item,
+        user,
+        summary=str(data.get("summary") or ""),
+        filename=f.filename,
+        stream=f.stream,
+        final=_flag(data.get("final", True)),
+    )

@@ -80,19 +80,6 @@ def _subdivision_choices() -> list[SelectChoice]:
 
 def routing_panel(item: IncomingItem, user):
     """The item page's routing section (registered with the registry's ITEM_PANELS)."""
-    if item.kind not in (
-        "statement",
-        "complaint",
-        "request",
-        "proposal",
-        "response",
-        "report",
-        "petition",
-        "reception_request",
-        "correspondence",
-        "assignment",
-    ):
-        return None
     ctx: dict = {"item": item, "state": item.state}
     available = {t.id for t in INCOMING.available(item, user)}  # once: each call runs every guard
     can = {name: name in available for name in INCOMING.transitions}
@@ -105,17 +92,15 @@ def routing_panel(item: IncomingItem, user):
         select(Forwarding).where(Forwarding.item_id == item.id)
     ).all()
     ctx["forward_deadline"] = operations.forwarding_deadline(item)
-    ctx["can_notice"] = has_permission(user, Permission.DISTRIBUTE) or has_permission(
-        user, Permission.CONTROL
-    )
-    if can["distribute"]:
+    ctx["can_notice"] = _may_mark_notice(user, item)
+    if can["distribute"] or can["redistribute"]:
         form = DistributeForm()
         form.responsible.choices = _subdivision_choices()
         form.co_executors.choices = _subdivision_choices()
         ctx["distribute_form"] = form
-        ctx["suggestions"] = _suggestions(item)
-        ctx["forward_form"] = ForwardForm()
-    elif can["forward_part"]:
+        ctx["redistribute"] = not can["distribute"]  # already routed: the reason is required
+        ctx["suggestions"] = _suggestions(item) if can["distribute"] else []
+    if can["distribute"] or can["forward_part"]:
         ctx["forward_form"] = ForwardForm()
     if can["assign"] or can["reassign"] or can["add_co_executors"] or can["delegate"]:
         try:
@@ -158,6 +143,14 @@ def routing_panel(item: IncomingItem, user):
             "decision": operations.extension_cap(item, "decision"),
         }
     return "routing/panel.html", ctx
+
+
+def _may_mark_notice(user, item: IncomingItem) -> bool:
+    return (
+        has_permission(user, Permission.DISTRIBUTE)
+        or has_permission(user, Permission.CONTROL)
+        or has_permission(user, Permission.APPROVE, item)
+    )
 
 
 def _suggestions(item: IncomingItem):
@@ -329,11 +322,7 @@ def notice_sent(kind: str, record_id: int):
     if record is None:
         abort(404)
     item = _item(db.session.get(IncomingItem, record.item_id).public_id)
-    if not (
-        has_permission(current_user, Permission.DISTRIBUTE)
-        or has_permission(current_user, Permission.CONTROL)
-        or has_permission(current_user, Permission.APPROVE, item)
-    ):
+    if not _may_mark_notice(current_user, item):
         abort(403)
     CommentForm().validate()
     operations.mark_notice_sent(record, current_user)

@@ -15,7 +15,13 @@ from docflow.extensions import db
 from docflow.org.models import Subdivision
 from docflow.registry.models import IncomingItem
 from docflow.registry.queries import active_states
-from docflow.routing.models import Distribution, ExecutorAssignment, Extension, Forwarding, Notification
+from docflow.routing.models import (
+    Distribution,
+    ExecutorAssignment,
+    Extension,
+    Forwarding,
+    Notification,
+)
 
 LIMIT = 100
 DUE_SOON_DAYS = 3
@@ -61,7 +67,9 @@ def visible_active(user: Any):
 
 
 def _list(query) -> list[IncomingItem]:
-    return list(db.session.scalars(query.order_by(IncomingItem.due_date, IncomingItem.id).limit(LIMIT)))
+    return list(
+        db.session.scalars(query.order_by(IncomingItem.due_date, IncomingItem.id).limit(LIMIT))
+    )
 
 
 def for_user(user: Any, today: dt.date) -> dict[str, Any]:
@@ -72,8 +80,14 @@ def for_user(user: Any, today: dt.date) -> dict[str, Any]:
         ExecutorAssignment.user_id == user.id, ExecutorAssignment.active.is_(True)
     )
     data: dict[str, Any] = {
-        "my_items": _list(select(IncomingItem).where(IncomingItem.id.in_(mine), IncomingItem.state.in_(active_states()))),
-        "due_soon": _list(visible.where(IncomingItem.due_date >= today, IncomingItem.due_date <= soon)),
+        "my_items": _list(
+            select(IncomingItem).where(
+                IncomingItem.id.in_(mine), IncomingItem.state.in_(active_states())
+            )
+        ),
+        "due_soon": _list(
+            visible.where(IncomingItem.due_date >= today, IncomingItem.due_date <= soon)
+        ),
         "overdue": _list(visible.where(IncomingItem.due_date < today)),
         "notifications": list(
             db.session.scalars(
@@ -92,17 +106,29 @@ def for_user(user: Any, today: dt.date) -> dict[str, Any]:
             select(IncomingItem).where(
                 IncomingItem.state.in_(active_states()),
                 IncomingItem.id.in_(
-                    select(Distribution.item_id).where(Distribution.subdivision_id.in_(heads), Distribution.active.is_(True))
+                    select(Distribution.item_id).where(
+                        Distribution.subdivision_id.in_(heads), Distribution.active.is_(True)
+                    )
                 ),
             )
         )
     if data["is_controller"]:
-        data["awaiting_distribution"] = _list(select(IncomingItem).where(IncomingItem.state == "registered"))
+        data["awaiting_distribution"] = _list(
+            select(IncomingItem).where(IncomingItem.state == "registered")
+        )
         data["awaiting_forward_notice"] = list(
-            db.session.scalars(select(Forwarding).where(Forwarding.notice_sent_at.is_(None)).order_by(Forwarding.deadline))
+            db.session.scalars(
+                select(Forwarding)
+                .where(Forwarding.notice_sent_at.is_(None))
+                .order_by(Forwarding.deadline)
+            )
         )
         data["awaiting_extension_notice"] = list(
-            db.session.scalars(select(Extension).where(Extension.notice_sent_at.is_(None)).order_by(Extension.notice_due))
+            db.session.scalars(
+                select(Extension)
+                .where(Extension.notice_sent_at.is_(None))
+                .order_by(Extension.notice_due)
+            )
         )
         data["items_by_id"] = {
             i.id: i
@@ -127,7 +153,12 @@ def timeliness(today: dt.date) -> list[dict[str, Any]]:
         select(
             Subdivision.code,
             func.sum(case((IncomingItem.state.in_(active), 1), else_=0)),
-            func.sum(case((and_(IncomingItem.state.in_(active), IncomingItem.due_date < today), 1), else_=0)),
+            func.sum(
+                case(
+                    (and_(IncomingItem.state.in_(active), IncomingItem.due_date < today), 1),
+                    else_=0,
+                )
+            ),
         )
         .join(IncomingItem, IncomingItem.subdivision_id == Subdivision.id)
         .group_by(Subdivision.code)
@@ -146,9 +177,14 @@ def timeliness(today: dt.date) -> list[dict[str, Any]]:
         )
     ).all()
     tz = get_calendar().tz
-    stats = {code: {"code": code, "active": int(a or 0), "overdue": int(o or 0), "on_time": 0, "late": 0} for code, a, o in rows}
+    stats = {
+        code: {"code": code, "active": int(a or 0), "overdue": int(o or 0), "on_time": 0, "late": 0}
+        for code, a, o in rows
+    }
     for code, due, at in closed:
-        entry = stats.setdefault(code, {"code": code, "active": 0, "overdue": 0, "on_time": 0, "late": 0})
+        entry = stats.setdefault(
+            code, {"code": code, "active": 0, "overdue": 0, "on_time": 0, "late": 0}
+        )
         if due is None or at.astimezone(tz).date() <= due:
             entry["on_time"] += 1
         else:
@@ -164,13 +200,27 @@ def work_counts(user: Any, today: dt.date) -> dict[str, int]:
         ExecutorAssignment.user_id == user.id, ExecutorAssignment.active.is_(True)
     )
     out = {
-        "my_items": count(select(IncomingItem.id).where(IncomingItem.id.in_(mine), IncomingItem.state.in_(active_states()))),
+        "my_items": count(
+            select(IncomingItem.id).where(
+                IncomingItem.id.in_(mine), IncomingItem.state.in_(active_states())
+            )
+        ),
         "overdue": count(visible.where(IncomingItem.due_date < today)),
-        "unread": count(select(Notification.id).where(Notification.user_id == user.id, Notification.read_at.is_(None))),
+        "unread": count(
+            select(Notification.id).where(
+                Notification.user_id == user.id, Notification.read_at.is_(None)
+            )
+        ),
     }
     if has_permission(user, Permission.DISTRIBUTE):
-        out["awaiting_distribution"] = count(select(IncomingItem.id).where(IncomingItem.state == "registered"))
+        out["awaiting_distribution"] = count(
+            select(IncomingItem.id).where(IncomingItem.state == "registered")
+        )
     if has_permission(user, Permission.REGISTER):
-        out["registered_today"] = count(select(IncomingItem.id).where(IncomingItem.registration_date == today))
-        out["awaiting_correction"] = count(select(IncomingItem.id).where(IncomingItem.state == "awaiting_correction"))
+        out["registered_today"] = count(
+            select(IncomingItem.id).where(IncomingItem.registration_date == today)
+        )
+        out["awaiting_correction"] = count(
+            select(IncomingItem.id).where(IncomingItem.state == "awaiting_correction")
+        )
     return out

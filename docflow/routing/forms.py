@@ -5,7 +5,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -23,7 +30,10 @@ class AssignForm(FlaskForm):
 
 
 class AnswerForm(FlaskForm):
-    summary = TextAreaField(_l("Answer in brief (the motivated conclusion)"), validators=[DataRequired(), Length(max=5000)])
+    summary = TextAreaField(
+        _l("Answer in brief (the motivated conclusion)"),
+        validators=[DataRequired(), Length(max=5000)],
+    )
     file = FileField(_l("Answer document"), validators=[DataRequired()])
     final = BooleanField(_l("Final answer to the applicant"), default=True)
 
@@ -35,8 +45,12 @@ class CommentForm(FlaskForm):
 class ExtendForm(FlaskForm):
     basis = SelectField(
         _l("Basis"),
-        choices=[SelectChoice("letter", _l("Letter to the applicant (up to 30 days)")),
-                 SelectChoice("decision", _l("Motivated decision of the head (up to 2 months in total)"))],
+        choices=[
+            SelectChoice("letter", _l("Letter to the applicant (up to 30 days)")),
+            SelectChoice(
+                "decision", _l("Motivated decision of the head (up to 2 months in total)")
+            ),
+        ],
     )
     new_due = DateField(_l("New due date"), validators=[DataRequired()])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])

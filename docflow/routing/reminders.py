@@ -46,7 +46,11 @@ def _heads(item: IncomingItem) -> list[User]:
         db.session.scalars(
             select(User)
             .join(RoleGrant, RoleGrant.user_id == User.id)
-            .where(RoleGrant.subdivision_id == item.subdivision_id, RoleGrant.role == "head", User.active.is_(True))
+            .where(
+                RoleGrant.subdivision_id == item.subdivision_id,
+                RoleGrant.role == "head",
+                User.active.is_(True),
+            )
         ).unique()
     )
 
@@ -55,26 +59,57 @@ def _message(user: User, kind: str, item: IncomingItem, days: int = 0) -> str:
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         due = item.due_date.strftime("%d.%m.%Y")
         if kind == "before":
-            return _("%(number)s: the answer is due on %(date)s, in %(n)d working day(s).",
-                     number=item.reg_number, date=due, n=days)
+            return _(
+                "%(number)s: the answer is due on %(date)s, in %(n)d working day(s).",
+                number=item.reg_number,
+                date=due,
+                n=days,
+            )
         if kind == "due_today":
-            return _("%(number)s: the answer is due today (%(date)s).", number=item.reg_number, date=due)
+            return _(
+                "%(number)s: the answer is due today (%(date)s).", number=item.reg_number, date=due
+            )
         if kind == "overdue":
-            return _("%(number)s is overdue: the answer was due on %(date)s.", number=item.reg_number, date=due)
-        return _("Escalation: %(number)s in your subdivision is overdue since %(date)s.",
-                 number=item.reg_number, date=due)
+            return _(
+                "%(number)s is overdue: the answer was due on %(date)s.",
+                number=item.reg_number,
+                date=due,
+            )
+        return _(
+            "Escalation: %(number)s in your subdivision is overdue since %(date)s.",
+            number=item.reg_number,
+            date=due,
+        )
 
 
-def _notify(user: User, item: IncomingItem, kind: str, key: str, days: int = 0) -> Notification | None:
+def _notify(
+    user: User, item: IncomingItem, kind: str, key: str, days: int = 0
+) -> Notification | None:
     exists = db.session.scalar(
-        select(Notification.id).where(Notification.user_id == user.id, Notification.item_id == item.id,
-                                      Notification.kind == kind, Notification.key == key)
+        select(Notification.id).where(
+            Notification.user_id == user.id,
+            Notification.item_id == item.id,
+            Notification.kind == kind,
+            Notification.key == key,
+        )
     )
     if exists is not None:
         return None
-    n = Notification(user_id=user.id, item_id=item.id, kind=kind, key=key, message=_message(user, kind, item, days))
+    n = Notification(
+        user_id=user.id,
+        item_id=item.id,
+        kind=kind,
+        key=key,
+        message=_message(user, kind, item, days),
+    )
     db.session.add(n)
     return n
+
+
+def _working_days_after(cal, day: dt.date, n: int) -> dt.date:
+    for _step in range(n):
+        day = cal.next_working_day(day)
+    return day
 
 
 def run_reminders(today: dt.date | None = None) -> list[Notification]:
@@ -85,7 +120,9 @@ def run_reminders(today: dt.date | None = None) -> list[Notification]:
     before = (get_setting("reminders") or {}).get("before", DEFAULT_BEFORE)
     created: list[Notification] = []
     items = db.session.scalars(
-        select(IncomingItem).where(IncomingItem.state.in_(WATCHED_STATES), IncomingItem.due_date.is_not(None))
+        select(IncomingItem).where(
+            IncomingItem.state.in_(WATCHED_STATES), IncomingItem.due_date.is_not(None)
+        )
     )
     for item in items:
         key = item.due_date.isoformat()  # a new due date (extension) means new reminders
@@ -96,9 +133,14 @@ def run_reminders(today: dt.date | None = None) -> list[Notification]:
             created += [n for u in _heads(item) if (n := _notify(u, item, "escalation", key))]
         else:
             for days in before:
-                # due is `days` working days after today (today itself is day 1, R-DEADLINE-1).
-                if cal.add_working_days(today, days + 1) == item.due_date:
-                    created += [n for u in _recipients(item) if (n := _notify(u, item, "before", f"{key}:{days}", days))]
+                # due is the `days`-th working day after today, whatever the term-counting
+                # convention (R-DEADLINE-1's arrival_day_counts is about terms, not reminders).
+                if _working_days_after(cal, today, days) == item.due_date:
+                    created += [
+                        n
+                        for u in _recipients(item)
+                        if (n := _notify(u, item, "before", f"{key}:{days}", days))
+                    ]
     db.session.flush()
     return created
 
@@ -119,16 +161,17 @@ def send_emails(limit: int = 500) -> tuple[int, int]:
         return 0, 0
     sent = failed = 0
     try:
-        smtp = smtplib.SMTP(cfg["MAIL_SERVER"], int(cfg.get("MAIL_PORT", 25)), timeout=30)
-    except OSError as exc:
-        for n, _user in pending:
-            n.email_error = f"cannot connect: {exc}"[:500]
-        return 0, len(pending)
-    with smtp:
+        smtp = smtplib.SMTP(cfg["MAIL_SERVER"], int(cfg.get("MAIL_PORT", 25)), timeout=10)
         if cfg.get("MAIL_USE_TLS"):
             smtp.starttls()
         if cfg.get("MAIL_USERNAME"):
             smtp.login(cfg["MAIL_USERNAME"], cfg.get("MAIL_PASSWORD", ""))
+    except (OSError, smtplib.SMTPException) as exc:
+        for n, _user in pending:
+            n.email_error = f"cannot connect: {exc}"[:500]
+        db.session.commit()
+        return 0, len(pending)
+    with smtp:
         for n, user in pending:
             msg = EmailMessage()
             msg["From"] = cfg.get("MAIL_SENDER", "docflow@localhost")
@@ -137,12 +180,14 @@ def send_emails(limit: int = 500) -> tuple[int, int]:
             msg.set_content(n.message)
             try:
                 smtp.send_message(msg)
-            except smtplib.SMTPException as exc:
+            except (OSError, smtplib.SMTPException) as exc:
                 n.email_error = str(exc)[:500]
                 failed += 1
-                continue
-            n.emailed_at, n.email_error = dt.datetime.now(dt.UTC), None
-            sent += 1
+            else:
+                n.emailed_at, n.email_error = dt.datetime.now(dt.UTC), None
+                sent += 1
+            # Commit per message: a crash later in the batch never sends this one twice.
+            db.session.commit()
     return sent, failed
 
 
