@@ -28,8 +28,13 @@ def instance(prefix: str) -> tuple[Path, dict[str, str]]:
     env = {**os.environ, "DOCFLOW_INSTANCE_PATH": str(path), "DOCFLOW_EXTRACTION_MODE": '"off"'}
     env.pop("DOCFLOW_DATABASE_URL", None)
     for args in (["init"], ["demo", "--quiet"]):
-        subprocess.run([str(BIN / "flask"), "--app", "docflow", *args], env=env, check=True,
-                       cwd=ROOT, capture_output=True)
+        subprocess.run(
+            [str(BIN / "flask"), "--app", "docflow", *args],
+            env=env,
+            check=True,
+            cwd=ROOT,
+            capture_output=True,
+        )
     return path, env
 
 
@@ -44,8 +49,10 @@ def percentile(values: list[float], p: float) -> float:
 
 def summary(name: str, seconds: list[float]) -> str:
     ms = [s * 1000 for s in seconds]
-    return (f"{name:<44} n={len(ms):<5} p50={percentile(ms, 50):8.1f} ms  p95={percentile(ms, 95):8.1f} ms  "
-            f"mean={statistics.fmean(ms):8.1f} ms")
+    return (
+        f"{name:<44} n={len(ms):<5} p50={percentile(ms, 50):8.1f} ms  p95={percentile(ms, 95):8.1f} ms  "
+        f"mean={statistics.fmean(ms):8.1f} ms"
+    )
 
 
 class Timer:

@@ -1,15 +1,18 @@
 """Extraction speed: ``extract()`` against raw pypdfium2 and against the ``tesseract`` command.
 
-Run with ``.venv/bin/python benchmarks/extraction.py`` (≈30 s). Prints figures, asserts nothing.
+Run with ``.venv/bin/python benchmarks/extraction.py`` (≈40 s). Prints figures, asserts nothing.
 
 1. Born-digital PDFs (pages of ``tests/registry/data/letter-kk-text.pdf`` repeated) in sets of
-   different lengths: pages/s of ``extract()`` (a sandboxed child process per file, with the
-   first-page preview) and of raw pypdfium2 text extraction in this process
-   (``get_textpage().get_text_range()`` per page), and their ratio.
-2. OCR: pages/s of ``extract()`` on the image-only sample (and the photo) against
-   ``tesseract PAGE.png stdout -l kaz+rus+eng --psm 3`` on the same pages rendered at 300 dpi,
-   with ``OMP_THREAD_LIMIT=1`` like the pipeline and (first page only) with tesseract's default
-   threading.
+   different lengths: pages/s of raw pypdfium2 text extraction in this process
+   (``get_textpage().get_text_range()`` per page), and of ``extract()`` (a sandboxed child per
+   file, with the first-page preview) on both paths: a fresh interpreter per file
+   (``DOCFLOW_EXTRACTION_ZYGOTE=0``) and a child forked by the zygote (the default); the ratios
+   are to the raw time. ``raw+pv`` adds what the pipeline does besides the text: rendering the
+   first page at 800 px and encoding it as PNG, the floor of ``extract()`` without any process.
+2. OCR: pages/s of ``extract()`` (the default path) on the image-only sample (and the photo)
+   against ``tesseract PAGE.png stdout -l kaz+rus+eng --psm 3`` on the same pages rendered at
+   300 dpi, with ``OMP_THREAD_LIMIT=1`` like the pipeline and (first page only) with tesseract's
+   default threading.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
+from docflow.registry import extraction
+from docflow.registry.extract_worker import PREVIEW_SIDE, png_bytes
 from docflow.registry.extraction import extract
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,13 +46,18 @@ def make_pdf(path: Path, pages: int) -> Path:
     return path
 
 
-def raw_text(path: Path) -> int:
+def raw_text(path: Path, preview: bool = False) -> int:
     doc = pdfium.PdfDocument(path)
     chars = 0
-    for page in doc:
+    for index, page in enumerate(doc):
         textpage = page.get_textpage()
         chars += len(textpage.get_text_range())
         textpage.close()
+        if preview and index == 0:  # what the worker does for the preview
+            bitmap = page.render(
+                scale=(PREVIEW_SIDE - 0.5) / max(page.get_size()), rev_byteorder=True
+            )
+            png_bytes(bitmap.width, bitmap.height, bitmap.n_channels, bitmap.stride, bitmap.buffer)
         page.close()
     doc.close()
     return chars
@@ -64,34 +74,52 @@ def best_of(repeat: int, fn, *args) -> float:
 
 def bench_text(tmp: Path, repeat: int) -> None:
     print(f"Born-digital PDFs: extract() vs raw pypdfium2 text (best of {repeat} runs)")
-    print(f"{'set':>16} {'extract p/s':>12} {'raw p/s':>10} {'ratio':>7} {'per file':>9}")
+    each = f" {'p/s':>7} {'ratio':>7} {'per file':>9}"
+    print(f"{'':>16} {'raw':>7} {'raw+pv':>14} {'process per file':>25} {'zygote':>25}")
+    print(f"{'set':>16} {'p/s':>7} {'p/s':>7} {'ratio':>6}{each}{each}")
     for files, pages in TEXT_SETS:
         paths = [make_pdf(tmp / f"text-{pages}-{i}.pdf", pages) for i in range(files)]
-        for path in paths:  # warm the page cache and check the pipeline agrees
+        for path in paths:  # warm the page cache (and the zygote), check the pipeline agrees
             result = extract(path)
             if result.status != "done" or result.ocr_pages:
                 print(f"  warning: {path.name}: {result.status} {result.error} (figures are off)")
 
-        def run_ours(paths=paths):
-            for path in paths:
-                extract(path)
+        def run_ours(zygote: bool, paths=paths) -> None:
+            extraction.USE_ZYGOTE = zygote
+            try:
+                for path in paths:
+                    extract(path)
+            finally:
+                extraction.USE_ZYGOTE = True
 
-        def run_raw(paths=paths):
+        def run_raw(preview: bool, paths=paths) -> None:
             for path in paths:
-                raw_text(path)
+                raw_text(path, preview)
 
         total = files * pages
-        ours, raw = best_of(repeat, run_ours), best_of(repeat, run_raw)
+        raw, raw_pv = best_of(repeat, run_raw, False), best_of(repeat, run_raw, True)
         label = f"{files}×{pages} pages"
-        print(
-            f"{label:>16} {total / ours:12.0f} {total / raw:10.0f} {ours / raw:6.1f}× "
-            f"{ours / files * 1000:7.0f}ms"
-        )
+        line = f"{label:>16} {total / raw:7.0f} {total / raw_pv:7.0f} {raw_pv / raw:5.1f}×"
+        for zygote in (False, True):
+            ours = best_of(repeat, run_ours, zygote)
+            line += f" {total / ours:7.0f} {ours / raw:6.1f}× {ours / files * 1000:7.0f}ms"
+        print(line)
     started = time.perf_counter()
     subprocess.run([sys.executable, "-I", "-c", "import pypdfium2"], check=True)
     print(
         f"  (a fresh interpreter importing pypdfium2 alone: "
         f"{(time.perf_counter() - started) * 1000:.0f} ms — the floor of the per-file cost)"
+    )
+    extraction._shutdown_zygote()
+    started = time.perf_counter()
+    extract(DATA / "letter-kk-text.pdf")
+    first = time.perf_counter() - started
+    started = time.perf_counter()
+    extract(DATA / "letter-kk-text.pdf")
+    second = time.perf_counter() - started
+    print(
+        f"  (the zygote's start-up, once per process: {(first - second) * 1000:.0f} ms; "
+        f"the sample letter then takes {second * 1000:.0f} ms)"
     )
 
 

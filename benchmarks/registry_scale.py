@@ -23,28 +23,204 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import Timer, summary  # noqa: E402
+from _common import Timer, summary
 
-WORDS_KK = ("өтініш арыз шағым әкімдік тұрғын үй жылу су кәріз құбыры жертөле балабақша мектеп кезек "
-            "аула жарық жол көлік аялдама жер учаске құрылыс үлескер пәтер ақша төлем зейнетақы жәрдемақы "
-            "мүгедектік жұмыс орын емхана дәрі жедел жәрдем ауыл аудан қала көше абаттандыру қоқыс ағаш "
-            "экология ауа ластану сумен жабдықтау электр газ жылыту маусым тұрғындар бірлестігі басқару "
-            "компания жөндеу шатыр лифт подъезд тротуар қар тазалау балалар алаңы спорт стадион кітапхана "
-            "театр ескерткіш мәдениет кәсіпкерлік базар сауда салық рұқсат лицензия сәулет жоба бас жоспар "
-            "сұраймын көмектесуіңізді шешуді тексеруді жауап бермеді нәтиже жоқ бірнеше рет жүгіндім").split()
-WORDS_RU = ("обращение заявление жалоба акимат жилье отопление вода канализация труба подвал детский сад "
-            "школа очередь двор освещение дорога транспорт остановка земельный участок строительство дольщик "
-            "квартира оплата пенсия пособие инвалидность работа поликлиника лекарства скорая помощь район "
-            "город улица благоустройство мусор деревья экология воздух загрязнение водоснабжение электричество "
-            "газ сезон жильцы объединение управляющая компания ремонт крыша лифт подъезд тротуар снег уборка "
-            "детская площадка спорт стадион библиотека театр памятник культура предпринимательство рынок "
-            "торговля налог разрешение лицензия архитектура проект генеральный план прошу помочь решить "
-            "проверить ответа нет результата неоднократно обращался горячая холодная напор авария").split()
+WORDS_KK = [
+    "өтініш",
+    "арыз",
+    "шағым",
+    "әкімдік",
+    "тұрғын",
+    "үй",
+    "жылу",
+    "су",
+    "кәріз",
+    "құбыры",
+    "жертөле",
+    "балабақша",
+    "мектеп",
+    "кезек",
+    "аула",
+    "жарық",
+    "жол",
+    "көлік",
+    "аялдама",
+    "жер",
+    "учаске",
+    "құрылыс",
+    "үлескер",
+    "пәтер",
+    "ақша",
+    "төлем",
+    "зейнетақы",
+    "жәрдемақы",
+    "мүгедектік",
+    "жұмыс",
+    "орын",
+    "емхана",
+    "дәрі",
+    "жедел",
+    "жәрдем",
+    "ауыл",
+    "аудан",
+    "қала",
+    "көше",
+    "абаттандыру",
+    "қоқыс",
+    "ағаш",
+    "экология",
+    "ауа",
+    "ластану",
+    "сумен",
+    "жабдықтау",
+    "электр",
+    "газ",
+    "жылыту",
+    "маусым",
+    "тұрғындар",
+    "бірлестігі",
+    "басқару",
+    "компания",
+    "жөндеу",
+    "шатыр",
+    "лифт",
+    "подъезд",
+    "тротуар",
+    "қар",
+    "тазалау",
+    "балалар",
+    "алаңы",
+    "спорт",
+    "стадион",
+    "кітапхана",
+    "театр",
+    "ескерткіш",
+    "мәдениет",
+    "кәсіпкерлік",
+    "базар",
+    "сауда",
+    "салық",
+    "рұқсат",
+    "лицензия",
+    "сәулет",
+    "жоба",
+    "бас",
+    "жоспар",
+    "сұраймын",
+    "көмектесуіңізді",
+    "шешуді",
+    "тексеруді",
+    "жауап",
+    "бермеді",
+    "нәтиже",
+    "жоқ",
+    "бірнеше",
+    "рет",
+    "жүгіндім",
+]
+WORDS_RU = [
+    "обращение",
+    "заявление",
+    "жалоба",
+    "акимат",
+    "жилье",
+    "отопление",
+    "вода",
+    "канализация",
+    "труба",
+    "подвал",
+    "детский",
+    "сад",
+    "школа",
+    "очередь",
+    "двор",
+    "освещение",
+    "дорога",
+    "транспорт",
+    "остановка",
+    "земельный",
+    "участок",
+    "строительство",
+    "дольщик",
+    "квартира",
+    "оплата",
+    "пенсия",
+    "пособие",
+    "инвалидность",
+    "работа",
+    "поликлиника",
+    "лекарства",
+    "скорая",
+    "помощь",
+    "район",
+    "город",
+    "улица",
+    "благоустройство",
+    "мусор",
+    "деревья",
+    "экология",
+    "воздух",
+    "загрязнение",
+    "водоснабжение",
+    "электричество",
+    "газ",
+    "сезон",
+    "жильцы",
+    "объединение",
+    "управляющая",
+    "компания",
+    "ремонт",
+    "крыша",
+    "лифт",
+    "подъезд",
+    "тротуар",
+    "снег",
+    "уборка",
+    "детская",
+    "площадка",
+    "спорт",
+    "стадион",
+    "библиотека",
+    "театр",
+    "памятник",
+    "культура",
+    "предпринимательство",
+    "рынок",
+    "торговля",
+    "налог",
+    "разрешение",
+    "лицензия",
+    "архитектура",
+    "проект",
+    "генеральный",
+    "план",
+    "прошу",
+    "помочь",
+    "решить",
+    "проверить",
+    "ответа",
+    "нет",
+    "результата",
+    "неоднократно",
+    "обращался",
+    "горячая",
+    "холодная",
+    "напор",
+    "авария",
+]
 RARE = ["теплотрасса", "жертөлесінде", "водоотведения", "мансарда", "ғимараттың", "подтопление"]
-KINDS = ["statement"] * 6 + ["complaint"] * 2 + ["request", "proposal", "reception_request", "correspondence"]
+KINDS = (
+    ["statement"] * 6
+    + ["complaint"] * 2
+    + ["request", "proposal", "reception_request", "correspondence"]
+)
 CHANNELS = ["eotinish"] * 5 + ["post"] * 2 + ["by_hand", "egov", "email", "reception"]
 ACTIVE = ["registered"] * 9 + ["awaiting_correction"]
-FINAL = ["returned", "withdrawn", "left_without_consideration"]  # routing's "closed" joins these later
+FINAL = [
+    "returned",
+    "withdrawn",
+    "left_without_consideration",
+]  # routing's "closed" joins these later
 
 
 def state_for(rng: random.Random, age_days: int) -> str:
@@ -52,6 +228,8 @@ def state_for(rng: random.Random, age_days: int) -> str:
     if age_days < 30 or rng.random() < 0.02:
         return rng.choice(ACTIVE)
     return rng.choice(FINAL)
+
+
 BATCH = 5000
 
 
@@ -94,12 +272,32 @@ def build(path: Path, items: int) -> None:
             due = reg + dt.timedelta(days=21)
             kind = rng.choice(KINDS)
             summary_text = make_text(rng, 160)
-            rows.append((i, f"b{i:019d}", kind, rng.choice(CHANNELS), "individuals", reg.year, i,
-                         f"ЖТ-{reg.year}-{i:08d}", f"{reg} 04:00:00.000000", f"{reg} 04:00:00.000000",
-                         reg.isoformat(), due.isoformat(), 15, "working", "Әкімге", summary_text,
-                         1, int(kind == "reception_request" or rng.random() < 0.05), 0, 0,
-                         rng.choice(subs) if rng.random() < 0.9 else None,
-                         state_for(rng, (dt.date(2026, 11, 20) - reg).days)))
+            rows.append(
+                (
+                    i,
+                    f"b{i:019d}",
+                    kind,
+                    rng.choice(CHANNELS),
+                    "individuals",
+                    reg.year,
+                    i,
+                    f"ЖТ-{reg.year}-{i:08d}",
+                    f"{reg} 04:00:00.000000",
+                    f"{reg} 04:00:00.000000",
+                    reg.isoformat(),
+                    due.isoformat(),
+                    15,
+                    "working",
+                    "Әкімге",
+                    summary_text,
+                    1,
+                    int(kind == "reception_request" or rng.random() < 0.05),
+                    0,
+                    0,
+                    rng.choice(subs) if rng.random() < 0.9 else None,
+                    state_for(rng, (dt.date(2026, 11, 20) - reg).days),
+                )
+            )
             name = f"Тестов{rng.randint(1, 50000)} Ерлан"
             apps.append((i, 0, "individual", name, f"Алматы, {rng.randint(1, 300)}"))
             fts.append((i, f"жт-{reg.year}-{i:08d} {summary_text} {name} {make_text(rng)}".lower()))
@@ -107,8 +305,13 @@ def build(path: Path, items: int) -> None:
             "INSERT INTO incoming_item (id, public_id, kind, channel, journal, reg_year, reg_seq, reg_number, "
             "arrived_at, registered_at, registration_date, due_date, term_days, term_unit, addressee, summary, "
             "signed, from_reception, anonymous, collective, subdivision_id, state) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-        con.executemany("INSERT INTO applicant (item_id, position, type, full_name, address, needs_interpreter) VALUES (?,?,?,?,?,0)", apps)
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
+        con.executemany(
+            "INSERT INTO applicant (item_id, position, type, full_name, address, needs_interpreter) VALUES (?,?,?,?,?,0)",
+            apps,
+        )
         con.executemany("INSERT INTO item_fts (rowid, content) VALUES (?, ?)", fts)
         con.commit()
         done = min(first + BATCH - 1, items)
@@ -129,14 +332,26 @@ def measure(path: Path, runs: int, items: int) -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "bench"})
     today = dt.date(2026, 11, 20)
     cases = {
-        "journal: full-text, common word": lambda rng: queries.JournalFilter(q=rng.choice(["құбыры", "отопление", "мектеп"])),
-        "journal: full-text, two words": lambda rng: queries.JournalFilter(q=rng.choice(["горячая вода", "кәріз құбыры"])),
+        "journal: full-text, common word": lambda rng: queries.JournalFilter(
+            q=rng.choice(["құбыры", "отопление", "мектеп"])
+        ),
+        "journal: full-text, two words": lambda rng: queries.JournalFilter(
+            q=rng.choice(["горячая вода", "кәріз құбыры"])
+        ),
         "journal: full-text, rare word": lambda rng: queries.JournalFilter(q=rng.choice(RARE)),
-        "journal: full-text, registration number": lambda rng: queries.JournalFilter(q=f"{rng.randint(1, items):08d}"),
-        "journal: full-text + kind (no window)": lambda rng: queries.JournalFilter(q="отопление", kind="complaint"),
-        "journal: kind + month": lambda rng: queries.JournalFilter(kind="complaint", date_from=dt.date(2025, 3, 1), date_to=dt.date(2025, 3, 31)),
+        "journal: full-text, registration number": lambda rng: queries.JournalFilter(
+            q=f"{rng.randint(1, items):08d}"
+        ),
+        "journal: full-text + kind (no window)": lambda rng: queries.JournalFilter(
+            q="отопление", kind="complaint"
+        ),
+        "journal: kind + month": lambda rng: queries.JournalFilter(
+            kind="complaint", date_from=dt.date(2025, 3, 1), date_to=dt.date(2025, 3, 31)
+        ),
         "journal: overdue": lambda rng: queries.JournalFilter(overdue=True, today=today),
-        "journal: from reception, last year": lambda rng: queries.JournalFilter(from_reception=True, date_from=dt.date(2025, 11, 20)),
+        "journal: from reception, last year": lambda rng: queries.JournalFilter(
+            from_reception=True, date_from=dt.date(2025, 11, 20)
+        ),
     }
     rng = random.Random(7)
     with app.app_context():
@@ -172,7 +387,9 @@ def main() -> None:
             Path(str(path) + suffix).unlink(missing_ok=True)
         print(f"generating {args.items} items into {path} …", flush=True)
         build(path, args.items)
-    print(f"database: {path.stat().st_size / 1e9:.2f} GB, {args.items} items, ~2 KB extracted text each")
+    print(
+        f"database: {path.stat().st_size / 1e9:.2f} GB, {args.items} items, ~2 KB extracted text each"
+    )
     measure(path, args.runs, args.items)
 
 

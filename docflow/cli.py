@@ -144,6 +144,7 @@ def audit_verify() -> None:
 def register_cli(app: Flask) -> None:
     from docflow.core.calendar_cli import calendar_cli
     from docflow.registry.cli import registry_cli
+    from docflow.routing.cli import routing_cli
 
     commands = (
         init_command,
@@ -153,6 +154,7 @@ def register_cli(app: Flask) -> None:
         audit_cli,
         calendar_cli,
         registry_cli,
+        routing_cli,
     )
     for command in commands:
         app.cli.add_command(command)

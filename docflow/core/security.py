@@ -52,6 +52,7 @@ class Permission(StrEnum):
     CONTROL = "control"  # extend terms, send back for rework, remove from control
     MANAGE_RECEPTION = "manage_reception"
     HOLD_RECEPTION = "hold_reception"
+    APPROVE_SCHEDULE = "approve_schedule"  # the head of the office approves reception schedules
     READ_AUDIT = "read_audit"
     MANAGE_ORG = "manage_org"
     MANAGE_USERS = "manage_users"
@@ -67,7 +68,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     R.HEAD: frozenset({P.VIEW, P.ASSIGN, P.ANSWER, P.APPROVE}),
     R.EXECUTOR: frozenset({P.VIEW, P.ANSWER}),
-    R.OFFICIAL: frozenset({P.VIEW, P.HOLD_RECEPTION}),
+    R.OFFICIAL: frozenset({P.VIEW, P.HOLD_RECEPTION, P.APPROVE_SCHEDULE}),
     R.INSPECTOR: frozenset({P.VIEW, P.VIEW_REGISTRY, P.READ_AUDIT}),
     R.ADMIN: frozenset({P.VIEW, P.VIEW_REGISTRY, P.READ_AUDIT, P.MANAGE_ORG, P.MANAGE_USERS}),
 }

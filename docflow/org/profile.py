@@ -32,7 +32,16 @@ from docflow.org.models import (
 )
 
 DEMO_PROFILE = Path(__file__).resolve().parent.parent / "profiles" / "almaty-city.json"
-SETTING_KEYS = ("journals", "terms", "correction_term", "calendar", "work_hours")
+SETTING_KEYS = (
+    "journals",
+    "terms",
+    "correction_term",
+    "calendar",
+    "work_hours",
+    "competence",
+    "reminders",
+    "reception",
+)
 TERM_UNITS = ("working", "calendar")
 
 

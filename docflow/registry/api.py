@@ -226,7 +226,9 @@ def _idempotency_key(key: str | None) -> str | None:
     if not key:
         return None
     if len(key) > MAX_IDEMPOTENCY_KEY:
-        raise _field_error("idempotency_key", _l("Too long: at most %(n)d characters.", n=MAX_IDEMPOTENCY_KEY))
+        raise _field_error(
+            "idempotency_key", _l("Too long: at most %(n)d characters.", n=MAX_IDEMPOTENCY_KEY)
+        )
     return f"api:{g.api_user.id}:{key}"
 
 

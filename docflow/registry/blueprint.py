@@ -281,8 +281,12 @@ def _too_large(_exc):
     # 413 as the HTTP contract says, with the limit and a way back to the item.
     limit_mb = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) / (1024 * 1024)
     public_id = (request.view_args or {}).get("public_id")
-    back = url_for("registry.item", public_id=public_id) if public_id else url_for("registry.journal")
-    message = _("The upload is too large: at most %(mb).1f MB at once. Nothing was stored.", mb=limit_mb)
+    back = (
+        url_for("registry.item", public_id=public_id) if public_id else url_for("registry.journal")
+    )
+    message = _(
+        "The upload is too large: at most %(mb).1f MB at once. Nothing was stored.", mb=limit_mb
+    )
     return render_template("errors/error.html", status=413, message=message, back_url=back), 413
 
 

@@ -5,6 +5,9 @@ memory/CPU/file-size limits, and prints one JSON object on stdout::
 
     python -m docflow.registry.extract_worker FILE [--kind KIND] [--preview OUT.png] [--limits JSON]
 
+or, normally, in a child forked by the zygote (``zygote_main``, at the end of this module), which
+has the libraries imported already and never parses a file itself.
+
 This module must stay importable without Flask or the ``docflow`` package (the parent runs it by
 file path with ``python -I`` to keep the start-up cheap), and it imports the heavy libraries
 (pypdfium2, Pillow, lxml) only when a file needs them.
@@ -29,6 +32,7 @@ import math
 import mmap
 import os
 import re
+import resource
 import struct
 import subprocess
 import sys
@@ -766,6 +770,29 @@ def run(path: str, limits: Limits, *, kind: str | None = None, preview: str | No
     }
 
 
+def emit(result: dict) -> None:
+    """Write ``result`` as one JSON object on stdout (what the parent parses)."""
+    try:
+        payload = json.dumps(result, ensure_ascii=False).encode("utf-8")
+    except (ValueError, UnicodeError) as exc:
+        traceback.print_exc(file=sys.stderr)
+        result.update(status="failed", pages=[], error_code="internal", error_detail=_short(exc))
+        payload = json.dumps(result).encode("utf-8")
+    sys.stdout.buffer.write(payload)
+    sys.stdout.buffer.flush()
+
+
+def apply_rlimits(pairs: list[tuple[int, int]] | list[list[int]]) -> None:
+    """Set (resource, value) pairs computed by the parent; RLIMIT_CPU gets a 5 s grace between
+    SIGXCPU (soft) and SIGKILL (hard). Runs in the child only: between fork and exec for the
+    per-file process, right after the fork for a child of the zygote."""
+    for res, value in pairs:
+        if res == resource.RLIMIT_CPU:
+            resource.setrlimit(res, (value, value + 5))
+        else:
+            resource.setrlimit(res, (value, value))
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
@@ -776,16 +803,191 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limits", help="Limits as JSON")
     args = parser.parse_args(argv)
     limits = Limits.from_json(args.limits) if args.limits else Limits()
-    result = run(args.file, limits, kind=args.kind, preview=args.preview)
-    try:
-        payload = json.dumps(result, ensure_ascii=False).encode("utf-8")
-    except (ValueError, UnicodeError) as exc:
-        traceback.print_exc(file=sys.stderr)
-        result.update(status="failed", pages=[], error_code="internal", error_detail=_short(exc))
-        payload = json.dumps(result).encode("utf-8")
-    sys.stdout.buffer.write(payload)
-    sys.stdout.buffer.flush()
+    emit(run(args.file, limits, kind=args.kind, preview=args.preview))
     return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# The zygote: a long-lived process that has imported the libraries and forks one child per file
+#
+# Protocol (an AF_UNIX SOCK_SEQPACKET pair, one JSON object per message):
+#   parent -> zygote  {"op": "run", "path", "kind", "preview", "tmp", "limits", "rlimits"}
+#                     with two file descriptors attached (SCM_RIGHTS): the write ends of the
+#                     child's stdout and stderr pipes; the parent reads the other ends
+#   zygote -> parent  {"pid": N} once forked, {"status": RC} once the child has exited (RC as
+#                     Popen.returncode: the exit code, or -signal)
+#   parent -> zygote  {"op": "done"}: the parent has finished with the child's pid (its timeout
+#                     kill can no longer hit another process), the zygote reaps the zombie
+# The zygote itself never opens the file: only its children parse, under their limits.
+
+
+def preload() -> None:
+    """Import everything a child may need, so each child starts with it already loaded."""
+    import zipfile  # noqa: F401
+
+    import lxml.etree  # noqa: F401
+    import pypdfium2
+    import pypdfium2.raw  # noqa: F401
+    from PIL import Image, ImageFilter, ImageOps  # noqa: F401
+
+    Image.init()  # the format plugins (TIFF is not among the ones Image.open loads first)
+    with contextlib.suppress(Exception):  # only an optimisation
+        _warm_up()
+
+
+def _warm_up() -> None:
+    """Exercise PDFium once on a page built here (never on a file): text, a standard font,
+    rendering and the PNG encoder, so each child does not pay their first-use costs again."""
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    doc = pdfium.PdfDocument.new()
+    try:
+        page = doc.new_page(595, 842)
+        text = pdfium_c.FPDFPageObj_NewTextObj(doc.raw, b"Helvetica", 12.0)
+        pdfium_c.FPDFPageObj_Transform(text, 1, 0, 0, 1, 72, 720)
+        encoded = ctypes.create_string_buffer("Warm-up 0123\0".encode("utf-16-le"))
+        pdfium_c.FPDFText_SetText(text, ctypes.cast(encoded, ctypes.POINTER(pdfium_c.FPDF_WCHAR)))
+        pdfium_c.FPDFPage_InsertObject(page.raw, text)
+        pdfium_c.FPDFPage_GenerateContent(page.raw)
+        _pdf_text(page)
+        bitmap = page.render(scale=(PREVIEW_SIDE - 0.5) / 842, rev_byteorder=True)
+        png_bytes(bitmap.width, bitmap.height, bitmap.n_channels, bitmap.stride, bitmap.buffer)
+        page.render(scale=0.5, grayscale=True).to_pil()
+        page.close()
+    finally:
+        doc.close()
+
+
+def zygote_main(fd: int) -> int:
+    """Serve jobs on the socket ``fd`` until the parent closes it."""
+    import gc
+    import socket
+
+    sock = socket.socket(fileno=fd)
+    try:
+        preload()
+    except Exception as exc:
+        with contextlib.suppress(OSError):
+            sock.send(json.dumps({"error": f"{type(exc).__name__}: {_short(exc)}"}).encode())
+        return 1
+    gc.freeze()  # keep the preloaded objects out of the children's collections (copy-on-write)
+    sock.send(json.dumps({"ready": os.getpid()}).encode())
+    child = None
+    while True:
+        try:
+            data, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, 2)
+        except OSError:
+            data, fds = b"", []
+        if child is not None:
+            _reap(child)
+            child = None
+        try:
+            job = json.loads(data) if data else None
+        except ValueError:
+            job = {}
+        if job is None or job.get("op") != "run" or len(fds) != 2:
+            for extra in fds:
+                os.close(extra)
+            if job is None:  # the parent closed the socket (or exited)
+                return 0
+            continue
+        try:
+            child = os.fork()
+        except OSError as exc:
+            child = None
+            with contextlib.suppress(OSError):
+                sock.send(json.dumps({"error": f"fork failed: {_short(exc)}"}).encode())
+        if child == 0:
+            _zygote_child(job, fds, sock)  # never returns
+        for extra in fds:
+            os.close(extra)
+        if child is None:
+            continue
+        try:
+            sock.send(json.dumps({"pid": child}).encode())
+            status = _wait_child(child, sock)
+            sock.send(json.dumps({"status": status}).encode())
+        except OSError:  # the parent is gone: the next recv ends the loop
+            _kill_group(child)
+
+
+def _zygote_child(job: dict, fds: list[int], sock: Any) -> None:
+    """In the forked child: own process group, stdout/stderr to the parent's pipes, limits, run."""
+    code = 1
+    try:
+        os.setsid()  # a process group of its own, killed as a whole on timeout
+        sock.close()  # the child cannot talk to the zygote
+        out, err = fds
+        os.dup2(out, 1)
+        os.dup2(err, 2)
+        os.close(out)
+        os.close(err)
+        os.closerange(3, 256)  # anything else of the zygote's (its descriptors are few and low)
+        tmp = job["tmp"]
+        os.chdir(tmp)
+        os.environ["HOME"] = os.environ["TMPDIR"] = tmp
+        apply_rlimits(job["rlimits"])
+        limits = Limits.from_json(job["limits"])
+        emit(run(job["path"], limits, kind=job["kind"], preview=job["preview"]))
+        code = 0
+    except BaseException:
+        with contextlib.suppress(BaseException):
+            traceback.print_exc(file=sys.stderr)
+    finally:
+        with contextlib.suppress(BaseException):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+
+def _wait_child(pid: int, sock: Any) -> int:
+    """Wait for the child to exit without reaping it (the zombie keeps its pid and process group
+    ours until the parent says "done"), kill what is left of its group, return its returncode.
+    If the parent goes away meanwhile, the child's group is killed."""
+    import select
+    import socket
+
+    try:
+        pidfd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        pidfd = None  # no pidfd: just wait (a parent that dies meanwhile is noticed afterwards)
+    if pidfd is not None:
+        try:
+            poller = select.poll()
+            poller.register(pidfd, select.POLLIN)
+            poller.register(sock, select.POLLIN)
+            while not any(fd == pidfd for fd, _ in poller.poll()):
+                try:
+                    gone = not sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    gone = True
+                if gone:
+                    _kill_group(pid)
+                poller.unregister(sock)  # gone, or talking out of turn: only the child matters
+        finally:
+            os.close(pidfd)
+    info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+    _kill_group(pid)  # a tesseract left behind
+    if info is None:  # cannot happen without WNOHANG
+        return -1
+    return info.si_status if info.si_code == os.CLD_EXITED else -info.si_status
+
+
+def _reap(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
+def _kill_group(pid: int) -> None:
+    import signal
+
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
 
 
 if __name__ == "__main__":

@@ -80,7 +80,11 @@ def process_one(attachment_id: int) -> None:
     try:
         with storage.local_path(key) as path:
             # The original name only words the error ("not a PDF although its name says so").
-            result = extract(path, limits=limits, filename=filename) if limits else extract(path, filename=filename)
+            result = (
+                extract(path, limits=limits, filename=filename)
+                if limits
+                else extract(path, filename=filename)
+            )
     except Exception as exc:  # a bug in our pipeline: recorded on the file, never lost silently
         log.exception("extraction of attachment %s crashed", attachment_id)
         _store(

@@ -253,7 +253,12 @@ class UnmatchedScan(db.Model):
 
 
 # Covering index for the control views: active states, overdue dates, per subdivision.
-Index("ix_incoming_item_state_due", IncomingItem.state, IncomingItem.due_date, IncomingItem.subdivision_id)
+Index(
+    "ix_incoming_item_state_due",
+    IncomingItem.state,
+    IncomingItem.due_date,
+    IncomingItem.subdivision_id,
+)
 
 
 def item_by_public_id(public_id: str) -> IncomingItem | None:

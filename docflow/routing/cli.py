@@ -73,3 +73,25 @@ def suggest_command(file: TextIO) -> None:
     db.session.rollback()  # read-only
     for suggestions in results:
         click.echo(json.dumps({"suggestions": [s.code for s in suggestions]}))
+
+
+@routing_cli.command("remind")
+@click.option("--date", "on", default=None, help="Run as of this date (YYYY-MM-DD); default today.")
+def remind_command(on: str | None) -> None:
+    """Daily: reminders before the due date, on the day, escalation when overdue; e-mail them."""
+    import datetime as dt
+
+    from docflow.core import audit
+    from docflow.extensions import db
+    from docflow.routing.reminders import run_reminders, send_emails, summary
+
+    audit.set_actor(audit.Actor(None, "cli"))
+    try:
+        day = dt.date.fromisoformat(on) if on else None
+    except ValueError:
+        raise click.BadParameter("use YYYY-MM-DD", param_hint="--date") from None
+    created = run_reminders(day)
+    db.session.commit()
+    sent, failed = send_emails()
+    db.session.commit()
+    click.echo(f"reminders: {summary(created) or 'none'}; e-mails sent: {sent}, failed: {failed}")

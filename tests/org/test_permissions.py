@@ -35,6 +35,7 @@ COLUMNS = {
     "ctrl": P.CONTROL,
     "mrec": P.MANAGE_RECEPTION,
     "hrec": P.HOLD_RECEPTION,
+    "apsch": P.APPROVE_SCHEDULE,
     "audit": P.READ_AUDIT,
     "org": P.MANAGE_ORG,
     "users": P.MANAGE_USERS,
@@ -42,17 +43,17 @@ COLUMNS = {
 
 # Site-wide answer of has_permission(user, perm) (no object: local roles count anywhere).
 MATRIX = """
-user          view vreg reg mod dist asgn ans appr ctrl mrec hrec audit org users
-admin          X    X    .   .   .    .    .   .    .    .    .    X     X   X
-clerk          X    X    X   X   .    .    .   .    .    .    .    .     .   .
-controller     X    X    .   X   X    .    .   .    X    X    .    .     .   .
-head.energy    X    .    .   .   .    X    X   X    .    .    .    .     .   .
-exec.energy    X    .    .   .   .    .    X   .    .    .    .    .     .   .
-exec2.energy   X    .    .   .   .    .    X   .    .    .    .    .     .   .
-head.edu       X    .    .   .   .    X    X   X    .    .    .    .     .   .
-exec.edu       X    .    .   .   .    .    X   .    .    .    .    .     .   .
-akim           X    .    .   .   .    .    .   .    .    .    X    .     .   .
-inspector      X    X    .   .   .    .    .   .    .    .    .    X     .   .
+user          view vreg reg mod dist asgn ans appr ctrl mrec hrec apsch audit org users
+admin          X    X    .   .   .    .    .   .    .    .    .    .     X     X   X
+clerk          X    X    X   X   .    .    .   .    .    .    .    .     .     .   .
+controller     X    X    .   X   X    .    .   .    X    X    .    .     .     .   .
+head.energy    X    .    .   .   .    X    X   X    .    .    .    .     .     .   .
+exec.energy    X    .    .   .   .    .    X   .    .    .    .    .     .     .   .
+exec2.energy   X    .    .   .   .    .    X   .    .    .    .    .     .     .   .
+head.edu       X    .    .   .   .    X    X   X    .    .    .    .     .     .   .
+exec.edu       X    .    .   .   .    .    X   .    .    .    .    .     .     .   .
+akim           X    .    .   .   .    .    .   .    .    .    X    X     .     .   .
+inspector      X    X    .   .   .    .    .   .    .    .    .    .     X     .   .
 """
 
 DEMO_USERS = [

@@ -9,6 +9,7 @@ import resource
 import shutil
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -46,6 +47,38 @@ def assert_png_preview(data: bytes | None) -> None:
     assert image.format == "PNG"
     assert max(image.size) <= 800
     assert max(image.size) >= 700  # a page, not a stamp
+
+
+@pytest.fixture(params=["zygote", "process"])
+def path_mode(request, monkeypatch):
+    """Run the test through the zygote (never falling back), then with one process per file."""
+    if request.param == "process":
+        monkeypatch.setenv("DOCFLOW_EXTRACTION_ZYGOTE", "0")
+        jobs = zygote_jobs()
+        yield request.param
+        assert zygote_jobs() == jobs  # the zygote was not used
+    else:
+        monkeypatch.delenv("DOCFLOW_EXTRACTION_ZYGOTE", raising=False)
+
+        def no_fallback(job, wall_seconds):
+            pytest.fail("the zygote path fell back to a process per file")
+
+        monkeypatch.setattr(extraction, "_run_in_process", no_fallback)
+        yield request.param
+
+
+def zygote_jobs() -> int:
+    """Jobs the current zygote has run (-1: none is running)."""
+    zygote = extraction._zygote
+    return zygote.jobs if zygote is not None and zygote.alive() else -1
+
+
+@pytest.fixture
+def fresh_zygote():
+    """A zygote started for this test (and stopped after it, with any monkeypatching undone)."""
+    extraction._shutdown_zygote()
+    yield
+    extraction._shutdown_zygote()
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +141,7 @@ def test_every_error_code_has_a_message():
 # --- samples ------------------------------------------------------------------------------------
 
 
-def test_born_digital_pdf_yields_all_words_without_ocr():
+def test_born_digital_pdf_yields_all_words_without_ocr(path_mode):
     result = extract(DATA / "letter-kk-text.pdf")
     exp = expected("letter-kk-text.pdf")
     assert result.status == "done", result.error
@@ -253,7 +286,7 @@ def test_docx_parser_refuses_any_dtd(doctype):
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))
-def test_hostile_file_fails_cleanly_and_fast(name, tmp_path):
+def test_hostile_file_fails_cleanly_and_fast(name, tmp_path, path_mode):
     generate, code = HOSTILE[name]
     path = generate(tmp_path)
     started = time.monotonic()
@@ -294,7 +327,17 @@ def test_worker_stops_itself_before_the_wall_clock_limit():
     assert (result.status, result.error_code) == ("failed", "timeout")
 
 
+def assert_process_gone(pid: int) -> None:
+    for _ in range(50):  # gone, or a zombie waiting for init
+        status = Path(f"/proc/{pid}/status")
+        if not status.exists() or "\nState:\tZ" in status.read_text():
+            return
+        time.sleep(0.1)
+    pytest.fail(f"process {pid} survived")
+
+
 def test_hung_worker_is_killed_with_its_children(monkeypatch, tmp_path):
+    monkeypatch.setenv("DOCFLOW_EXTRACTION_ZYGOTE", "0")  # _worker_command is the per-file path
     pidfile = tmp_path / "child.pid"
     hang = (
         "import subprocess, sys, time\n"
@@ -310,14 +353,7 @@ def test_hung_worker_is_killed_with_its_children(monkeypatch, tmp_path):
     assert time.monotonic() - started < 4
     assert (result.status, result.error_code) == ("failed", "timeout")
     assert result.error == "Processing took longer than 1 s and was stopped."
-    child = int(pidfile.read_text())
-    for _ in range(50):  # gone, or a zombie waiting for init
-        status = Path(f"/proc/{child}/status")
-        if not status.exists() or "\nState:\tZ" in status.read_text():
-            break
-        time.sleep(0.1)
-    else:
-        pytest.fail("the worker's child survived the timeout")
+    assert_process_gone(int(pidfile.read_text()))
 
 
 @pytest.mark.parametrize(
@@ -362,3 +398,173 @@ def test_cli_prints_text_or_one_line_error(tmp_path, hostile_dir):
     shutil.copy(DATA / "letter-kk-text.pdf.expected.json", skipped)
     code, message = extract_cli_text(skipped)
     assert code == 1 and message == "error: " + ERROR_MESSAGES["not_supported"]
+
+
+# --- the zygote (a pre-forked worker) ------------------------------------------------------------
+
+
+def patched_zygote(monkeypatch, tmp_path: Path) -> Path:
+    """Start zygotes whose children hang on ``*hang.pdf`` (after starting a ``sleep`` and writing
+    its pid to the returned file), pause 2 s on ``*slow.pdf`` and spin the CPU on ``*spin.pdf``;
+    other files are extracted."""
+    pidfile = tmp_path / "child.pid"
+    code = (
+        "import json, os, resource, subprocess, sys, time\n"
+        f"sys.path.insert(0, {str(extraction.WORKER.parent)!r})\n"
+        "import extract_worker\n"
+        "real = extract_worker.run\n"
+        "def run(path, limits, **kw):\n"
+        "    while path.endswith('spin.pdf'):\n"
+        "        pass\n"
+        "    if path.endswith(('hang.pdf', 'slow.pdf')):\n"
+        "        info = {\n"
+        "            'rlimits': [resource.getrlimit(r) for r in (resource.RLIMIT_AS,\n"
+        "                resource.RLIMIT_CPU, resource.RLIMIT_FSIZE, resource.RLIMIT_NOFILE,\n"
+        "                resource.RLIMIT_CORE)],\n"
+        "            'group_leader': os.getpgid(0) == os.getpid() == os.getsid(0),\n"
+        "            'fds': sorted(os.listdir('/proc/self/fd')),\n"
+        "            'cwd': os.getcwd(),\n"
+        "            'env': {k: os.environ.get(k) for k in ('HOME', 'TMPDIR', 'OMP_THREAD_LIMIT')},\n"
+        "        }\n"
+        f"        open({str(tmp_path / 'child.json')!r}, 'w').write(json.dumps(info))\n"
+        "        child = subprocess.Popen(['sleep', '60'])\n"
+        f"        open({str(pidfile)!r}, 'w').write(str(child.pid))\n"
+        "        time.sleep(60 if path.endswith('hang.pdf') else 2)\n"
+        "        child.kill()\n"
+        "    return real(path, limits, **kw)\n"
+        "extract_worker.run = run\n"
+        "sys.exit(extract_worker.zygote_main(int(sys.argv[1])))\n"
+    )
+    monkeypatch.setattr(
+        extraction, "_zygote_command", lambda fd: (sys.executable, "-I", "-c", code, str(fd))
+    )
+    return pidfile
+
+
+def test_many_files_reuse_one_zygote(fresh_zygote, hostile_dir, tmp_path):
+    files = [DATA / "letter-kk-text.pdf", two_page_pdf(tmp_path / "two.pdf")]
+    files += [hostile_dir / name for name in ("truncated.pdf", "huge-20000.png", "xxe.docx")]
+    assert extract(files[0]).status == "done"
+    pid = extraction._zygote_pid()
+    assert pid is not None and pid != os.getpid()
+    jobs = zygote_jobs()
+    for _ in range(3):
+        for path in files:
+            assert extract(path).status in ("done", "failed")
+            assert extraction._zygote_pid() == pid
+    assert zygote_jobs() == jobs + 3 * len(files)
+
+
+def test_zygote_survives_a_child_killed_by_the_memory_limit(fresh_zygote, hostile_dir):
+    assert extract(DATA / "letter-kk-text.pdf").status == "done"
+    pid = extraction._zygote_pid()
+    limits = Limits(max_stream_bytes=2**40, max_memory_mb=400)
+    result = extract(hostile_dir / "deflate-bomb.pdf", limits=limits)
+    assert (result.status, result.error_code) == ("failed", "memory")
+    assert extraction._zygote_pid() == pid
+    result = extract(DATA / "letter-kk-text.pdf")
+    assert result.status == "done" and result.preview_png is not None
+    assert extraction._zygote_pid() == pid
+
+
+def test_hung_child_of_the_zygote_is_killed_with_its_children(fresh_zygote, monkeypatch, tmp_path):
+    pidfile = patched_zygote(monkeypatch, tmp_path)
+    assert extract(DATA / "letter-kk-text.pdf").status == "done"
+    pid = extraction._zygote_pid()
+    hang = shutil.copy(DATA / "letter-kk-text.pdf", tmp_path / "hang.pdf")
+    started = time.monotonic()
+    result = extract(hang, limits=Limits(wall_seconds=1))
+    assert time.monotonic() - started < 4
+    assert (result.status, result.error_code) == ("failed", "timeout")
+    assert result.error == "Processing took longer than 1 s and was stopped."
+    assert_process_gone(int(pidfile.read_text()))
+    assert extraction._zygote_pid() == pid  # the zygote is alive and still serves files
+    child = json.loads((tmp_path / "child.json").read_text())  # the sandbox, as for a process
+    assert child["rlimits"] == [
+        [value, value + 5] if res == resource.RLIMIT_CPU else [value, value]
+        for res, value in extraction._rlimits(Limits(wall_seconds=1))
+    ]
+    assert child["group_leader"]
+    assert child["fds"] == ["0", "1", "2", "3"]  # 3: the listing itself; no zygote socket
+    assert child["cwd"] == child["env"]["HOME"] == child["env"]["TMPDIR"]
+    assert Path(child["cwd"]).name.startswith("docflow-extract-")
+    assert child["env"]["OMP_THREAD_LIMIT"] == "1"
+    assert extract(DATA / "letter-kk-text.pdf").status == "done"
+    assert extraction._zygote_pid() == pid
+
+
+def test_cpu_limit_signal_is_reported_by_the_zygote(fresh_zygote, monkeypatch, tmp_path):
+    patched_zygote(monkeypatch, tmp_path)
+    spin = shutil.copy(DATA / "letter-kk-text.pdf", tmp_path / "spin.pdf")
+    result = extract(spin, limits=Limits(cpu_seconds=1, wall_seconds=20))
+    assert (result.status, result.error_code) == ("failed", "timeout")
+    assert result.error == "Processing used more CPU time than allowed and was stopped."
+    pid = extraction._zygote_pid()
+    assert pid is not None
+    assert extract(DATA / "letter-kk-text.pdf").status == "done"
+    assert extraction._zygote_pid() == pid
+
+
+def test_zygote_killed_between_files_is_restarted(fresh_zygote):
+    assert extract(DATA / "letter-kk-text.pdf").status == "done"
+    pid = extraction._zygote_pid()
+    os.kill(pid, signal.SIGKILL)
+    result = extract(DATA / "letter-kk-text.pdf")
+    assert result.status == "done" and result.preview_png is not None
+    assert extraction._zygote_pid() not in (None, pid)
+
+
+def test_zygote_killed_during_a_file_falls_back(fresh_zygote, monkeypatch, tmp_path):
+    pidfile = patched_zygote(monkeypatch, tmp_path)
+    assert extract(DATA / "letter-kk-text.pdf").status == "done"
+    pid = extraction._zygote_pid()
+    slow = shutil.copy(DATA / "letter-kk-text.pdf", tmp_path / "slow.pdf")
+    results = []
+    thread = threading.Thread(target=lambda: results.append(extract(slow)))
+    thread.start()
+    for _ in range(100):
+        if pidfile.exists() and pidfile.read_text():
+            break
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)  # while its child works on slow.pdf
+    thread.join(timeout=30)
+    assert results and results[0].status == "done"  # redone by a process of its own
+    assert found_words(results[0].text, expected("letter-kk-text.pdf")["words"])
+    assert_process_gone(int(pidfile.read_text()))  # the orphaned child's group was killed
+    assert extract(DATA / "letter-kk-text.pdf").status == "done"  # a new zygote
+    assert extraction._zygote_pid() not in (None, pid)
+
+
+def test_zygote_disabled_by_the_environment(fresh_zygote, monkeypatch):
+    monkeypatch.setenv("DOCFLOW_EXTRACTION_ZYGOTE", "0")
+    result = extract(DATA / "letter-kk-text.pdf")
+    assert result.status == "done" and result.preview_png is not None
+    assert extraction._zygote_pid() is None
+    monkeypatch.setenv("DOCFLOW_EXTRACTION_ZYGOTE", "1")
+    assert extract(DATA / "letter-kk-text.pdf").status == "done"
+    assert extraction._zygote_pid() is not None
+
+
+def test_busy_zygote_means_a_process_of_its_own(fresh_zygote):
+    assert extract(DATA / "letter-kk-text.pdf").status == "done"
+    jobs = zygote_jobs()
+    with extraction._zygote_lock:  # another thread is using the zygote
+        result = extract(DATA / "letter-kk-text.pdf")
+    assert result.status == "done" and result.preview_png is not None
+    assert zygote_jobs() == jobs
+
+
+def test_zygote_that_cannot_start_means_a_process_per_file(fresh_zygote, monkeypatch):
+    starts = []
+
+    def broken(fd):
+        starts.append(fd)
+        return (sys.executable, "-c", "raise SystemExit(3)")
+
+    monkeypatch.setattr(extraction, "_zygote_command", broken)
+    monkeypatch.setattr(extraction, "_zygote_retry_at", 0.0)  # restored after the test
+    for _ in range(2):
+        result = extract(DATA / "letter-kk-text.pdf")
+        assert result.status == "done" and result.preview_png is not None
+        assert extraction._zygote_pid() is None
+    assert len(starts) == 1  # no new attempt for ZYGOTE_RETRY_SECONDS

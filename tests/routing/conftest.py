@@ -7,7 +7,7 @@ import pytest
 from docflow.extensions import db
 from docflow.org.models import user_by_username
 from docflow.routing import operations as ops
-from tests.registry.conftest import almaty, clerk, make_item  # noqa: F401  (fixtures)
+from tests.registry.conftest import almaty
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Personal reception and protocols: schedules, sign-up, reception day, minutes, assignments."""

@@ -1,0 +1,396 @@
+"""Sign-up, the reception day, and minutes turned into protocol assignments on control.
+
+Sign-ups (R-RECV-11): a registered request is considered, a date proposed or a refusal put to a
+hearing (R-RECV-12), lists are distributed into sessions with the out-of-turn categories first
+(R-RECV-5). Minutes (R-PROT-1..3) are parsed, corrected and confirmed by the controller; each
+assignment rides on the applicant's appeal item, routed to the executors through routing's own
+operations (so R-ROUTE-4 holds on this path too) and kept on control until the final answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from docflow.core import audit
+from docflow.core.calendar import get_calendar
+from docflow.core.db import atomic
+from docflow.core.security import AccessDenied, Permission, has_permission
+from docflow.core.settings import get_setting
+from docflow.extensions import db
+from docflow.org.models import Official, User, subdivision_by_code
+from docflow.protocols.models import PRIORITY_CATEGORIES, Minutes, ProtocolAssignment, ReceptionSession, SignUp
+from docflow.protocols.workflow import SESSION, SIGNUP
+from docflow.registry import operations as registry_ops
+from docflow.registry.models import Applicant, IncomingItem, ItemLink
+from docflow.registry.repeats import similarity
+from docflow.routing import operations as routing_ops
+
+PRELIMINARY_NOTE_DAYS = 5  # R-RECV-11: the reference note 5 working days before the reception
+HEARING_NOTICE_DAYS = 3  # R-RECV-12: the draft refusal at least 3 working days before the decision
+OBJECTION_DAYS = 2  # R-RECV-12 / АППК art. 73(3)
+DEFAULT_INCLUSION_TERM = 15  # R-RECV-11: working days from registration (profile setting)
+TIME_NOTICE_DAYS = 2  # R-RECV-11: date and time within 2 more working days
+SCAN_DAYS = 3  # R-REG-7: reception appeals scanned and attached within 1-3 working days
+
+REFUSAL_GROUNDS = {
+    # R-RECV-7
+    "out_of_competence": _l("The question is outside the competence of the body"),
+    "decision_exists": _l("A decision on the same subject and grounds already exists"),
+    "court_act": _l("A court act exists on the question"),
+    "returned": _l("The appeal was returned"),
+    "already_received": _l("The applicant was already received or answered on the same question"),
+}
+
+
+class ReceptionError(ValueError):
+    def __init__(self, message: Any) -> None:
+        super().__init__(str(message))
+        self.message = str(message)
+
+
+def _today() -> dt.date:
+    return get_calendar().local_now().date()
+
+
+# --- sign-up ------------------------------------------------------------------------------
+
+
+@atomic
+def create_signup(item: IncomingItem, official: Official, actor: Any, *, priority: str | None = None,
+                  video: bool = False, language: str | None = None) -> SignUp:
+    """Take a registered request for personal reception into preliminary consideration."""
+    if not has_permission(actor, Permission.MANAGE_RECEPTION):
+        raise AccessDenied()
+    if item.kind != "reception_request":
+        raise ReceptionError(_l("Only a request for personal reception can be signed up."))
+    if item.state not in ("registered",):
+        raise ReceptionError(_l("This request is not open for sign-up (its state: %(state)s).", state=item.state))
+    if priority and priority not in PRIORITY_CATEGORIES:
+        raise ReceptionError(_l("Unknown out-of-turn category."))
+    if db.session.scalar(select(SignUp.id).where(SignUp.item_id == item.id)) is not None:
+        raise ReceptionError(_l("This request is already signed up."))
+    cal = get_calendar()
+    term = int((get_setting("reception") or {}).get("inclusion_notice_days", DEFAULT_INCLUSION_TERM))
+    signup = SignUp(item_id=item.id, official_id=official.id, priority=priority, video=video,
+                    language=language or item.language,
+                    inclusion_notice_due=cal.add_working_days(item.registration_date, term))
+    db.session.add(signup)
+    SIGNUP.initialize(signup, actor)
+    return signup
+
+
+def refusal_evidence(signup: SignUp) -> list[tuple[str, IncomingItem]]:
+    """R-RECV-7 grounds found in the registry: the same applicant, the same question, decided."""
+    item = db.session.get(IncomingItem, signup.item_id)
+    ids = {a.iin for a in item.applicants if a.iin} | {a.bin for a in item.applicants if a.bin}
+    if not ids:
+        return []
+    earlier = db.session.scalars(
+        select(IncomingItem)
+        .join(Applicant, Applicant.item_id == IncomingItem.id)
+        .where((Applicant.iin.in_(ids)) | (Applicant.bin.in_(ids)), IncomingItem.id != item.id)
+    ).unique()
+    found = []
+    for other in earlier:
+        if similarity(item.summary, other.summary) < 0.2:
+            continue
+        if other.state == "closed":
+            found.append(("decision_exists", other))
+        elif other.state == "returned":
+            found.append(("returned", other))
+        elif other.kind == "reception_request":
+            other_signup = db.session.scalar(select(SignUp).where(SignUp.item_id == other.id))
+            if other_signup is not None and other_signup.state == "received":
+                found.append(("already_received", other))
+    return found
+
+
+@atomic
+def propose_date(signup: SignUp, session: ReceptionSession, actor: Any, note: str) -> None:
+    """The reference note proposes a date (R-RECV-11), due 5 working days before the reception."""
+    if session.official_id != signup.official_id:
+        raise ReceptionError(_l("The reception belongs to another official."))
+    if session.state != "planned":
+        raise ReceptionError(_l("That reception is not planned any more."))
+    signup.session_id = session.id
+    signup.reference_note = note
+    SIGNUP.fire(signup, "propose_date", actor, comment=note, params={"session": session.id})
+
+
+def note_due(session: ReceptionSession) -> dt.date:
+    """The reference note is due 5 working days before the reception (R-RECV-11)."""
+    cal = get_calendar()
+    day, left = session.date, PRELIMINARY_NOTE_DAYS
+    while left:
+        day -= dt.timedelta(days=1)
+        if cal.is_working_day(day):
+            left -= 1
+    return day
+
+
+@atomic
+def propose_refusal(signup: SignUp, actor: Any, *, ground: str, note: str,
+                    evidence: IncomingItem | None = None) -> None:
+    """R-RECV-12: the draft refusal goes to the applicant; the decision ≥ 3 working days later."""
+    if ground not in REFUSAL_GROUNDS:
+        raise ReceptionError(_l("Choose a ground for the refusal (R-RECV-7)."))
+    cal = get_calendar()
+    today = _today()
+    signup.refusal_ground = ground
+    signup.refusal_evidence_item_id = evidence.id if evidence else None
+    signup.reference_note = note
+    signup.preliminary_sent_on = today
+    signup.objection_due = cal.add_working_days(today, OBJECTION_DAYS + 1)
+    signup.decision_on = cal.add_working_days(today, HEARING_NOTICE_DAYS + 1)
+    SIGNUP.fire(signup, "propose_refusal", actor, comment=note, params={"ground": ground})
+
+
+@atomic
+def record_objection(signup: SignUp, actor: Any, text: str) -> None:
+    """An objection (oral ones recorded in a hearing protocol) within 2 working days (R-RECV-12)."""
+    if not (text or "").strip():
+        raise ReceptionError(_l("Write down the objection."))
+    signup.objection = ((signup.objection or "") + "\n" + text.strip()).strip()
+    SIGNUP.fire(signup, "record_objection", actor, comment=text.strip())
+
+
+@atomic
+def refuse(signup: SignUp, actor: Any) -> None:
+    SIGNUP.fire(signup, "refuse", actor, comment=signup.refusal_ground)
+
+
+def _queue_key(signup: SignUp) -> tuple:
+    # R-RECV-5: out-of-turn categories first, then order of arrival (registration).
+    item = db.session.get(IncomingItem, signup.item_id)
+    return (0 if signup.priority else 1, item.registered_at, item.id)
+
+
+@atomic
+def distribute_list(session: ReceptionSession, actor: Any) -> list[SignUp]:
+    """Put the proposed sign-ups of the session into the list, in order, with slot times."""
+    if session.state != "planned":
+        raise ReceptionError(_l("That reception is not planned any more."))
+    proposed = list(db.session.scalars(select(SignUp).where(SignUp.session_id == session.id,
+                                                             SignUp.state.in_(("proposed", "included")))))
+    proposed.sort(key=_queue_key)
+    cal = get_calendar()
+    start = dt.datetime.combine(session.date, session.start)
+    for position, signup in enumerate(proposed, start=1):
+        signup.queue_position = position
+        signup.slot_time = (start + dt.timedelta(minutes=session.slot_minutes * (position - 1))).time()
+        if signup.state == "proposed":
+            SIGNUP.fire(signup, "include", actor, comment=str(position))
+            signup.time_notice_due = cal.add_working_days(_today(), TIME_NOTICE_DAYS + 1)
+    return proposed
+
+
+def queue(session: ReceptionSession) -> list[SignUp]:
+    """The reception-day queue: priority first, then order (R-RECV-5)."""
+    signups = [s for s in session.signups if s.state in ("included", "received", "no_show")]
+    return sorted(signups, key=lambda s: (0 if s.priority else 1, s.queue_position or 0))
+
+
+@atomic
+def record_visit(signup: SignUp, actor: Any, *, came: bool, oral_questions: str | None = None,
+                 outcome: str | None = None, language: str | None = None) -> None:
+    """Who came, what was asked orally, the outcome (R-RECV-10 language)."""
+    signup.came = came
+    signup.oral_questions = oral_questions
+    signup.outcome = outcome
+    if language:
+        signup.language = language
+    SIGNUP.fire(signup, "receive" if came else "no_show", actor, comment=outcome)
+
+
+@atomic
+def register_written_appeal(signup: SignUp, actor: Any, data: registry_ops.RegistrationData) -> IncomingItem:
+    """A written appeal handed in at the reception: marked "from personal reception" (R-REG-2)
+    and linked to the visitor's earlier case, if any (so R-ROUTE-4 sees it)."""
+    data.from_reception = True
+    data.channel = "reception"
+    item = registry_ops.register(data, actor)
+    request_item = db.session.get(IncomingItem, signup.item_id)
+    registry_ops.link_items(item, request_item, "reception_same_question", actor)
+    for _ground, earlier in refusal_evidence(signup):
+        registry_ops.link_items(item, earlier, "reception_same_question", actor)
+    return item
+
+
+# --- minutes → protocol assignments ---------------------------------------------------------
+
+
+@dataclass
+class AssignmentInput:
+    number: str
+    applicant: str
+    iin: str | None = None
+    bin: str | None = None
+    text: str = ""
+    question: str = ""
+    executors: list[str] = field(default_factory=list)
+    executor_users: list[str] = field(default_factory=list)  # usernames when a head was named
+    due: dt.date | None = None
+
+
+def parse_upload(path: Any) -> dict[str, Any]:
+    """Run the minutes parser against the loaded organisation; returns its JSON and preview."""
+    from docflow.protocols.minutes import Resolver, parse_minutes
+
+    parsed = parse_minutes(path, Resolver.from_db(), get_calendar())
+    return {"result": parsed.to_json(), "preview": parsed.preview()}
+
+
+@atomic
+def store_minutes(actor: Any, *, filename: str, stream: Any, parsed: dict[str, Any],
+                  session: ReceptionSession | None = None) -> Minutes:
+    if not has_permission(actor, Permission.MANAGE_RECEPTION):
+        raise AccessDenied()
+    attachment = registry_ops.attach(None, filename, stream, actor, source="minutes",
+                                     content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    result = parsed["result"]
+    minutes = Minutes(session_id=session.id if session else None, number=result.get("number"),
+                      date=dt.date.fromisoformat(result["date"]) if result.get("date") else None,
+                      attachment_id=attachment.id, parsed=parsed, uploaded_by_id=getattr(actor, "id", None))
+    db.session.add(minutes)
+    db.session.flush()
+    return minutes
+
+
+def _find_or_register(minutes: Minutes, a: AssignmentInput, actor: Any) -> IncomingItem:
+    """The applicant's appeal from this reception: matched by IIN/BIN, else registered now."""
+    ident = a.iin or a.bin
+    if ident:
+        candidates = db.session.scalars(
+            select(IncomingItem).join(Applicant, Applicant.item_id == IncomingItem.id)
+            .where((Applicant.iin == ident) | (Applicant.bin == ident), IncomingItem.from_reception.is_(True),
+                   IncomingItem.state.in_(("registered",)))
+            .order_by(IncomingItem.id.desc())
+        ).unique().all()
+        if candidates:
+            return candidates[0]
+    applicant = registry_ops.ApplicantData(
+        type="legal" if a.bin and not a.iin else "individual",
+        full_name=None if a.bin and not a.iin else a.applicant,
+        organisation_name=a.applicant if a.bin and not a.iin else None,
+        iin=a.iin, bin=a.bin, address=None,
+    )
+    data = registry_ops.RegistrationData(
+        kind="statement", channel="reception", applicants=[applicant],
+        addressee=(minutes.official_code or ""), summary=a.question or a.text, from_reception=True,
+        arrived_at=dt.datetime.combine(minutes.date or _today(), dt.time(12, 0), tzinfo=get_calendar().tz),
+    )
+    item = registry_ops.register(data, _registrar_for(actor))
+    return item
+
+
+def _registrar_for(actor: Any) -> Any:
+    # The controller confirming the minutes registers the appeals handed in at the reception.
+    return _RegistrarProxy(actor) if not has_permission(actor, Permission.REGISTER) else actor
+
+
+class _RegistrarProxy:
+    """Acts as the confirming controller with the registrar's right for this one registration."""
+
+    def __init__(self, user: User) -> None:
+        self._user = user
+        self.id, self.is_active = user.id, user.is_active
+        self.display_name = getattr(user, "display_name", None)
+        self.username = getattr(user, "username", None)
+
+    def role_grants(self):
+        return [*self._user.role_grants(), ("registrar", None)]
+
+
+@atomic
+def confirm_minutes(minutes: Minutes, actor: Any, assignments: list[AssignmentInput]) -> list[ProtocolAssignment]:
+    """Create the protocol assignments: each on its appeal item, routed and on control (R-PROT-2).
+
+    The executors go through routing's operations, so R-ROUTE-4 refuses a previous handler here
+    as on every other path; nothing is created if any assignment is refused.
+    """
+    if not has_permission(actor, Permission.MANAGE_RECEPTION):
+        raise AccessDenied()
+    if minutes.status == "confirmed":
+        raise ReceptionError(_l("These minutes are already confirmed."))
+    if minutes.date is None:
+        raise ReceptionError(_l("Give the date of the minutes."))
+    cal = get_calendar()
+    created = []
+    for a in assignments:
+        if not a.executors:
+            raise ReceptionError(_l("Assignment %(n)s: choose the executor.", n=a.number))
+        if a.due is None:
+            raise ReceptionError(_l("Assignment %(n)s: give the term.", n=a.number))
+        for code in a.executors:
+            if subdivision_by_code(code) is None:
+                raise ReceptionError(_l("Assignment %(n)s: unknown executor %(code)s.", n=a.number, code=code))
+        item = _find_or_register(minutes, a, actor)
+        item.due_date = a.due  # the term of the minutes (R-PROT-1)
+        routing_ops.distribute(item, actor, a.executors, comment=f"{minutes.number or ''} {a.number}".strip())
+        if a.executor_users:
+            users = [u for u in (db.session.scalar(select(User).where(User.username == n)) for n in a.executor_users) if u]
+            if users:
+                routing_ops.assign_executors(item, _head_proxy(actor, item), [u.id for u in users],
+                                             reason=str(_l("Named in the minutes")))
+        pa = ProtocolAssignment(minutes_id=minutes.id, number=a.number, item_id=item.id, text=a.text or a.question,
+                                due=a.due, executors=a.executors,
+                                scan_due=cal.add_working_days(minutes.date, SCAN_DAYS + 1))
+        db.session.add(pa)
+        created.append(pa)
+    minutes.status = "confirmed"
+    minutes.confirmed_by_id = getattr(actor, "id", None)
+    minutes.confirmed_at = dt.datetime.now(dt.UTC)
+    db.session.flush()
+    audit.record("confirm_minutes", minutes, summary={"assignments": len(created)})
+    return created
+
+
+def _head_proxy(actor: Any, item: IncomingItem) -> Any:
+    # The minutes name the executor themselves: the controller assigns for the subdivision.
+    return actor
+
+
+def assignments_input_from(parsed: dict[str, Any]) -> list[AssignmentInput]:
+    out = []
+    for a in parsed["result"].get("assignments", []):
+        out.append(AssignmentInput(
+            number=str(a.get("item")), applicant=a.get("applicant") or "", iin=a.get("iin"), bin=a.get("bin"),
+            text=a.get("text") or "", question=a.get("question") or a.get("text") or "",
+            executors=list(a.get("executors") or []),
+            due=dt.date.fromisoformat(a["due"]) if a.get("due") else None,
+        ))
+    return out
+
+
+def late_scans(today: dt.date | None = None) -> list[ProtocolAssignment]:
+    """Assignments whose appeal has no scan attached by the R-REG-7 term."""
+    today = today or _today()
+    out = []
+    for pa in db.session.scalars(select(ProtocolAssignment).where(ProtocolAssignment.scan_due < today)):
+        item = db.session.get(IncomingItem, pa.item_id)
+        if not any(att.source in ("upload", "batch") for att in item.attachments):
+            out.append(pa)
+    return out
+
+
+def assignments_for(executor_code: str | None = None, minutes: Minutes | None = None) -> list[ProtocolAssignment]:
+    query = select(ProtocolAssignment).order_by(ProtocolAssignment.due, ProtocolAssignment.id)
+    if minutes is not None:
+        query = query.where(ProtocolAssignment.minutes_id == minutes.id)
+    rows = list(db.session.scalars(query))
+    if executor_code:
+        rows = [r for r in rows if executor_code in r.executors]
+    return rows
+
+
+def normalise_number(value: str | None) -> str | None:
+    return re.sub(r"\s+", "", value) if value else value
+
+
+__all__ = ["ItemLink", "ReceptionError"]
