@@ -50,5 +50,13 @@ def template_helpers() -> dict[str, Any]:
         "has_permission": has_permission,
         "localized": localized,
         "format_date": format_date,
+        "state_title": _incoming_state_title,
         "format_datetime": format_datetime,
     }
+
+
+def _incoming_state_title(state_id: str) -> str:
+    from docflow.registry.workflow import INCOMING
+
+    st = INCOMING.states.get(state_id)
+    return str(st.title) if st else state_id

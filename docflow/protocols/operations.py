@@ -24,8 +24,14 @@ from docflow.core.security import AccessDenied, Permission, has_permission
 from docflow.core.settings import get_setting
 from docflow.extensions import db
 from docflow.org.models import Official, User, subdivision_by_code
-from docflow.protocols.models import PRIORITY_CATEGORIES, Minutes, ProtocolAssignment, ReceptionSession, SignUp
-from docflow.protocols.workflow import SESSION, SIGNUP
+from docflow.protocols.models import (
+    PRIORITY_CATEGORIES,
+    Minutes,
+    ProtocolAssignment,
+    ReceptionSession,
+    SignUp,
+)
+from docflow.protocols.workflow import SIGNUP
 from docflow.registry import operations as registry_ops
 from docflow.registry.models import Applicant, IncomingItem, ItemLink
 from docflow.registry.repeats import similarity
@@ -62,24 +68,40 @@ def _today() -> dt.date:
 
 
 @atomic
-def create_signup(item: IncomingItem, official: Official, actor: Any, *, priority: str | None = None,
-                  video: bool = False, language: str | None = None) -> SignUp:
+def create_signup(
+    item: IncomingItem,
+    official: Official,
+    actor: Any,
+    *,
+    priority: str | None = None,
+    video: bool = False,
+    language: str | None = None,
+) -> SignUp:
     """Take a registered request for personal reception into preliminary consideration."""
     if not has_permission(actor, Permission.MANAGE_RECEPTION):
         raise AccessDenied()
     if item.kind != "reception_request":
         raise ReceptionError(_l("Only a request for personal reception can be signed up."))
     if item.state not in ("registered",):
-        raise ReceptionError(_l("This request is not open for sign-up (its state: %(state)s).", state=item.state))
+        raise ReceptionError(
+            _l("This request is not open for sign-up (its state: %(state)s).", state=item.state)
+        )
     if priority and priority not in PRIORITY_CATEGORIES:
         raise ReceptionError(_l("Unknown out-of-turn category."))
     if db.session.scalar(select(SignUp.id).where(SignUp.item_id == item.id)) is not None:
         raise ReceptionError(_l("This request is already signed up."))
     cal = get_calendar()
-    term = int((get_setting("reception") or {}).get("inclusion_notice_days", DEFAULT_INCLUSION_TERM))
-    signup = SignUp(item_id=item.id, official_id=official.id, priority=priority, video=video,
-                    language=language or item.language,
-                    inclusion_notice_due=cal.add_working_days(item.registration_date, term))
+    term = int(
+        (get_setting("reception") or {}).get("inclusion_notice_days", DEFAULT_INCLUSION_TERM)
+    )
+    signup = SignUp(
+        item_id=item.id,
+        official_id=official.id,
+        priority=priority,
+        video=video,
+        language=language or item.language,
+        inclusion_notice_due=cal.add_working_days(item.registration_date, term),
+    )
     db.session.add(signup)
     SIGNUP.initialize(signup, actor)
     return signup
@@ -135,8 +157,9 @@ def note_due(session: ReceptionSession) -> dt.date:
 
 
 @atomic
-def propose_refusal(signup: SignUp, actor: Any, *, ground: str, note: str,
-                    evidence: IncomingItem | None = None) -> None:
+def propose_refusal(
+    signup: SignUp, actor: Any, *, ground: str, note: str, evidence: IncomingItem | None = None
+) -> None:
     """R-RECV-12: the draft refusal goes to the applicant; the decision ≥ 3 working days later."""
     if ground not in REFUSAL_GROUNDS:
         raise ReceptionError(_l("Choose a ground for the refusal (R-RECV-7)."))
@@ -176,14 +199,21 @@ def distribute_list(session: ReceptionSession, actor: Any) -> list[SignUp]:
     """Put the proposed sign-ups of the session into the list, in order, with slot times."""
     if session.state != "planned":
         raise ReceptionError(_l("That reception is not planned any more."))
-    proposed = list(db.session.scalars(select(SignUp).where(SignUp.session_id == session.id,
-                                                             SignUp.state.in_(("proposed", "included")))))
+    proposed = list(
+        db.session.scalars(
+            select(SignUp).where(
+                SignUp.session_id == session.id, SignUp.state.in_(("proposed", "included"))
+            )
+        )
+    )
     proposed.sort(key=_queue_key)
     cal = get_calendar()
     start = dt.datetime.combine(session.date, session.start)
     for position, signup in enumerate(proposed, start=1):
         signup.queue_position = position
-        signup.slot_time = (start + dt.timedelta(minutes=session.slot_minutes * (position - 1))).time()
+        signup.slot_time = (
+            start + dt.timedelta(minutes=session.slot_minutes * (position - 1))
+        ).time()
         if signup.state == "proposed":
             SIGNUP.fire(signup, "include", actor, comment=str(position))
             signup.time_notice_due = cal.add_working_days(_today(), TIME_NOTICE_DAYS + 1)
@@ -197,8 +227,15 @@ def queue(session: ReceptionSession) -> list[SignUp]:
 
 
 @atomic
-def record_visit(signup: SignUp, actor: Any, *, came: bool, oral_questions: str | None = None,
-                 outcome: str | None = None, language: str | None = None) -> None:
+def record_visit(
+    signup: SignUp,
+    actor: Any,
+    *,
+    came: bool,
+    oral_questions: str | None = None,
+    outcome: str | None = None,
+    language: str | None = None,
+) -> None:
     """Who came, what was asked orally, the outcome (R-RECV-10 language)."""
     signup.came = came
     signup.oral_questions = oral_questions
@@ -209,7 +246,9 @@ def record_visit(signup: SignUp, actor: Any, *, came: bool, oral_questions: str 
 
 
 @atomic
-def register_written_appeal(signup: SignUp, actor: Any, data: registry_ops.RegistrationData) -> IncomingItem:
+def register_written_appeal(
+    signup: SignUp, actor: Any, data: registry_ops.RegistrationData
+) -> IncomingItem:
     """A written appeal handed in at the reception: marked "from personal reception" (R-REG-2)
     and linked to the visitor's earlier case, if any (so R-ROUTE-4 sees it)."""
     data.from_reception = True
@@ -247,16 +286,33 @@ def parse_upload(path: Any) -> dict[str, Any]:
 
 
 @atomic
-def store_minutes(actor: Any, *, filename: str, stream: Any, parsed: dict[str, Any],
-                  session: ReceptionSession | None = None) -> Minutes:
+def store_minutes(
+    actor: Any,
+    *,
+    filename: str,
+    stream: Any,
+    parsed: dict[str, Any],
+    session: ReceptionSession | None = None,
+) -> Minutes:
     if not has_permission(actor, Permission.MANAGE_RECEPTION):
         raise AccessDenied()
-    attachment = registry_ops.attach(None, filename, stream, actor, source="minutes",
-                                     content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    attachment = registry_ops.attach(
+        None,
+        filename,
+        stream,
+        actor,
+        source="minutes",
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
     result = parsed["result"]
-    minutes = Minutes(session_id=session.id if session else None, number=result.get("number"),
-                      date=dt.date.fromisoformat(result["date"]) if result.get("date") else None,
-                      attachment_id=attachment.id, parsed=parsed, uploaded_by_id=getattr(actor, "id", None))
+    minutes = Minutes(
+        session_id=session.id if session else None,
+        number=result.get("number"),
+        date=dt.date.fromisoformat(result["date"]) if result.get("date") else None,
+        attachment_id=attachment.id,
+        parsed=parsed,
+        uploaded_by_id=getattr(actor, "id", None),
+    )
     db.session.add(minutes)
     db.session.flush()
     return minutes
@@ -266,24 +322,40 @@ def _find_or_register(minutes: Minutes, a: AssignmentInput, actor: Any) -> Incom
     """The applicant's appeal from this reception: matched by IIN/BIN, else registered now."""
     ident = a.iin or a.bin
     if ident:
-        candidates = db.session.scalars(
-            select(IncomingItem).join(Applicant, Applicant.item_id == IncomingItem.id)
-            .where((Applicant.iin == ident) | (Applicant.bin == ident), IncomingItem.from_reception.is_(True),
-                   IncomingItem.state.in_(("registered",)))
-            .order_by(IncomingItem.id.desc())
-        ).unique().all()
+        candidates = (
+            db.session.scalars(
+                select(IncomingItem)
+                .join(Applicant, Applicant.item_id == IncomingItem.id)
+                .where(
+                    (Applicant.iin == ident) | (Applicant.bin == ident),
+                    IncomingItem.from_reception.is_(True),
+                    IncomingItem.state.in_(("registered",)),
+                )
+                .order_by(IncomingItem.id.desc())
+            )
+            .unique()
+            .all()
+        )
         if candidates:
             return candidates[0]
     applicant = registry_ops.ApplicantData(
         type="legal" if a.bin and not a.iin else "individual",
         full_name=None if a.bin and not a.iin else a.applicant,
         organisation_name=a.applicant if a.bin and not a.iin else None,
-        iin=a.iin, bin=a.bin, address=None,
+        iin=a.iin,
+        bin=a.bin,
+        address=None,
     )
     data = registry_ops.RegistrationData(
-        kind="statement", channel="reception", applicants=[applicant],
-        addressee=(minutes.official_code or ""), summary=a.question or a.text, from_reception=True,
-        arrived_at=dt.datetime.combine(minutes.date or _today(), dt.time(12, 0), tzinfo=get_calendar().tz),
+        kind="statement",
+        channel="reception",
+        applicants=[applicant],
+        addressee=(minutes.official_code or ""),
+        summary=a.question or a.text,
+        from_reception=True,
+        arrived_at=dt.datetime.combine(
+            minutes.date or _today(), dt.time(12, 0), tzinfo=get_calendar().tz
+        ),
     )
     item = registry_ops.register(data, _registrar_for(actor))
     return item
@@ -308,7 +380,9 @@ class _RegistrarProxy:
 
 
 @atomic
-def confirm_minutes(minutes: Minutes, actor: Any, assignments: list[AssignmentInput]) -> list[ProtocolAssignment]:
+def confirm_minutes(
+    minutes: Minutes, actor: Any, assignments: list[AssignmentInput]
+) -> list[ProtocolAssignment]:
     """Create the protocol assignments: each on its appeal item, routed and on control (R-PROT-2).
 
     The executors go through routing's operations, so R-ROUTE-4 refuses a previous handler here
@@ -329,18 +403,39 @@ def confirm_minutes(minutes: Minutes, actor: Any, assignments: list[AssignmentIn
             raise ReceptionError(_l("Assignment %(n)s: give the term.", n=a.number))
         for code in a.executors:
             if subdivision_by_code(code) is None:
-                raise ReceptionError(_l("Assignment %(n)s: unknown executor %(code)s.", n=a.number, code=code))
+                raise ReceptionError(
+                    _l("Assignment %(n)s: unknown executor %(code)s.", n=a.number, code=code)
+                )
         item = _find_or_register(minutes, a, actor)
         item.due_date = a.due  # the term of the minutes (R-PROT-1)
-        routing_ops.distribute(item, actor, a.executors, comment=f"{minutes.number or ''} {a.number}".strip())
+        routing_ops.distribute(
+            item, actor, a.executors, comment=f"{minutes.number or ''} {a.number}".strip()
+        )
         if a.executor_users:
-            users = [u for u in (db.session.scalar(select(User).where(User.username == n)) for n in a.executor_users) if u]
+            users = [
+                u
+                for u in (
+                    db.session.scalar(select(User).where(User.username == n))
+                    for n in a.executor_users
+                )
+                if u
+            ]
             if users:
-                routing_ops.assign_executors(item, _head_proxy(actor, item), [u.id for u in users],
-                                             reason=str(_l("Named in the minutes")))
-        pa = ProtocolAssignment(minutes_id=minutes.id, number=a.number, item_id=item.id, text=a.text or a.question,
-                                due=a.due, executors=a.executors,
-                                scan_due=cal.add_working_days(minutes.date, SCAN_DAYS + 1))
+                routing_ops.assign_executors(
+                    item,
+                    _head_proxy(actor, item),
+                    [u.id for u in users],
+                    reason=str(_l("Named in the minutes")),
+                )
+        pa = ProtocolAssignment(
+            minutes_id=minutes.id,
+            number=a.number,
+            item_id=item.id,
+            text=a.text or a.question,
+            due=a.due,
+            executors=a.executors,
+            scan_due=cal.add_working_days(minutes.date, SCAN_DAYS + 1),
+        )
         db.session.add(pa)
         created.append(pa)
     minutes.status = "confirmed"
@@ -359,12 +454,18 @@ def _head_proxy(actor: Any, item: IncomingItem) -> Any:
 def assignments_input_from(parsed: dict[str, Any]) -> list[AssignmentInput]:
     out = []
     for a in parsed["result"].get("assignments", []):
-        out.append(AssignmentInput(
-            number=str(a.get("item")), applicant=a.get("applicant") or "", iin=a.get("iin"), bin=a.get("bin"),
-            text=a.get("text") or "", question=a.get("question") or a.get("text") or "",
-            executors=list(a.get("executors") or []),
-            due=dt.date.fromisoformat(a["due"]) if a.get("due") else None,
-        ))
+        out.append(
+            AssignmentInput(
+                number=str(a.get("item")),
+                applicant=a.get("applicant") or "",
+                iin=a.get("iin"),
+                bin=a.get("bin"),
+                text=a.get("text") or "",
+                question=a.get("question") or a.get("text") or "",
+                executors=list(a.get("executors") or []),
+                due=dt.date.fromisoformat(a["due"]) if a.get("due") else None,
+            )
+        )
     return out
 
 
@@ -372,14 +473,18 @@ def late_scans(today: dt.date | None = None) -> list[ProtocolAssignment]:
     """Assignments whose appeal has no scan attached by the R-REG-7 term."""
     today = today or _today()
     out = []
-    for pa in db.session.scalars(select(ProtocolAssignment).where(ProtocolAssignment.scan_due < today)):
+    for pa in db.session.scalars(
+        select(ProtocolAssignment).where(ProtocolAssignment.scan_due < today)
+    ):
         item = db.session.get(IncomingItem, pa.item_id)
         if not any(att.source in ("upload", "batch") for att in item.attachments):
             out.append(pa)
     return out
 
 
-def assignments_for(executor_code: str | None = None, minutes: Minutes | None = None) -> list[ProtocolAssignment]:
+def assignments_for(
+    executor_code: str | None = None, minutes: Minutes | None = None
+) -> list[ProtocolAssignment]:
     query = select(ProtocolAssignment).order_by(ProtocolAssignment.due, ProtocolAssignment.id)
     if minutes is not None:
         query = query.where(ProtocolAssignment.minutes_id == minutes.id)

@@ -1,0 +1,442 @@
+"""Reception pages: sign-ups and their hearing, the session list and queue, minutes in and out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import tempfile
+from pathlib import Path
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from docflow.core.calendar import get_calendar
+from docflow.core.security import AccessDenied, Permission, has_permission
+from docflow.core.workflow import WorkflowError
+from docflow.extensions import db
+from docflow.org.models import Official, Subdivision
+from docflow.protocols import operations as ops
+from docflow.protocols.blueprint import bp
+from docflow.protocols.models import PRIORITY_CATEGORIES, Minutes, ReceptionSession, SignUp
+from docflow.protocols.workflow import SESSION, SIGNUP
+from docflow.registry.models import IncomingItem, item_by_public_id
+
+PRIORITY_TITLES = {
+    "war_veteran": "Ұлы Отан соғысының ардагерлері / Ветераны ВОВ",
+    "combat_veteran": "Жауынгерлік іс-қимыл ардагерлері / Ветераны боевых действий",
+    "labour_veteran": "Еңбек ардагерлері / Ветераны труда",
+    "disability": "Мүгедектігі бар адамдар / Лица с инвалидностью",
+    "pregnant": "Жүкті әйелдер / Беременные женщины",
+    "state_award": "«Алтын Қыран», «Халық қаһарманы», «Қазақстанның Еңбек Ері»",
+}
+
+
+def _require(permission: Permission) -> None:
+    if not has_permission(current_user, permission):
+        abort(403)
+
+
+def _run(action, success: str, target: str):
+    try:
+        action()
+    except (WorkflowError, AccessDenied, ops.ReceptionError) as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(target), 303
+    db.session.commit()
+    flash(success, "info")
+    return redirect(target), 303
+
+
+@bp.route("/")
+@login_required
+def overview():
+    if not any(
+        has_permission(current_user, p)
+        for p in (Permission.MANAGE_RECEPTION, Permission.HOLD_RECEPTION, Permission.VIEW_REGISTRY)
+    ):
+        abort(403)
+    signed = select(SignUp.item_id)
+    waiting = db.session.scalars(
+        select(IncomingItem)
+        .where(
+            IncomingItem.kind == "reception_request",
+            IncomingItem.state == "registered",
+            IncomingItem.id.not_in(signed),
+        )
+        .order_by(IncomingItem.id)
+    ).all()
+    today = get_calendar().local_now().date()
+    signups = db.session.scalars(
+        select(SignUp)
+        .where(SignUp.state.in_(("pending", "proposed", "hearing", "included")))
+        .order_by(SignUp.id)
+    ).all()
+    sessions = db.session.scalars(
+        select(ReceptionSession)
+        .where(ReceptionSession.date >= today)
+        .order_by(ReceptionSession.date, ReceptionSession.start)
+        .limit(30)
+    ).all()
+    minutes = db.session.scalars(select(Minutes).order_by(Minutes.id.desc()).limit(20)).all()
+    return render_template(
+        "protocols/overview.html",
+        waiting=waiting,
+        signups=signups,
+        sessions=sessions,
+        minutes=minutes,
+        officials=db.session.scalars(select(Official).order_by(Official.id)).all(),
+        priorities=PRIORITY_TITLES,
+        items={
+            i.id: i
+            for i in db.session.scalars(
+                select(IncomingItem).where(IncomingItem.id.in_([s.item_id for s in signups]))
+            )
+        },
+        late_scans=ops.late_scans(today),
+        can_manage=has_permission(current_user, Permission.MANAGE_RECEPTION),
+        state_titles={**{k: v.title for k, v in SIGNUP.states.items()}},
+    )
+
+
+@bp.route("/signups", methods=["POST"])
+@login_required
+def create_signup():
+    item = item_by_public_id(request.form.get("item", ""))
+    official = db.session.scalar(
+        select(Official).where(Official.code == request.form.get("official", ""))
+    )
+    if item is None or official is None:
+        flash(_("Choose the request and the official."), "error")
+        return redirect(url_for("protocols.overview")), 303
+    holder: dict = {}
+    result = _run(
+        lambda: holder.setdefault(
+            "s",
+            ops.create_signup(
+                item,
+                official,
+                current_user,
+                priority=request.form.get("priority") or None,
+                video=bool(request.form.get("video")),
+                language=request.form.get("language") or None,
+            ),
+        ),
+        _("Signed up for reception."),
+        url_for("protocols.overview"),
+    )
+    if "s" in holder and holder["s"].id:
+        return redirect(url_for("protocols.signup", signup_id=holder["s"].id)), 303
+    return result
+
+
+def _signup_or_404(signup_id: int) -> SignUp:
+    signup = db.session.get(SignUp, signup_id)
+    if signup is None:
+        abort(404)
+    if not (
+        has_permission(current_user, Permission.MANAGE_RECEPTION)
+        or has_permission(current_user, Permission.VIEW_REGISTRY)
+        or has_permission(current_user, Permission.HOLD_RECEPTION)
+    ):
+        abort(403)
+    return signup
+
+
+@bp.route("/signups/<int:signup_id>")
+@login_required
+def signup(signup_id: int):
+    s = _signup_or_404(signup_id)
+    item = db.session.get(IncomingItem, s.item_id)
+    sessions = db.session.scalars(
+        select(ReceptionSession)
+        .where(
+            ReceptionSession.official_id == s.official_id,
+            ReceptionSession.state == "planned",
+            ReceptionSession.date >= get_calendar().local_now().date(),
+        )
+        .order_by(ReceptionSession.date)
+    ).all()
+    from docflow.core.workflow import history
+
+    return render_template(
+        "protocols/signup.html",
+        s=s,
+        item=item,
+        sessions=sessions,
+        evidence=ops.refusal_evidence(s),
+        grounds=ops.REFUSAL_GROUNDS,
+        priorities=PRIORITY_TITLES,
+        history=history(s),
+        available={t.id for t in SIGNUP.available(s, current_user)},
+        state=SIGNUP.states[s.state],
+        note_due=ops.note_due,
+    )
+
+
+@bp.route("/signups/<int:signup_id>/<action>", methods=["POST"])
+@login_required
+def signup_action(signup_id: int, action: str):
+    s = _signup_or_404(signup_id)
+    target = url_for("protocols.signup", signup_id=s.id)
+    note = (request.form.get("note") or "").strip()
+    if action == "propose_date":
+        session = db.session.get(ReceptionSession, request.form.get("session", type=int) or 0)
+        if session is None:
+            flash(_("Choose the reception."), "error")
+            return redirect(target), 303
+        return _run(
+            lambda: ops.propose_date(s, session, current_user, note),
+            _("The date is proposed."),
+            target,
+        )
+    if action == "propose_refusal":
+        evidence = (
+            item_by_public_id(request.form.get("evidence", ""))
+            if request.form.get("evidence")
+            else None
+        )
+        return _run(
+            lambda: ops.propose_refusal(
+                s, current_user, ground=request.form.get("ground", ""), note=note, evidence=evidence
+            ),
+            _("The draft refusal is recorded; send it to the applicant for the hearing."),
+            target,
+        )
+    if action == "objection":
+        return _run(
+            lambda: ops.record_objection(s, current_user, note),
+            _("The objection is recorded."),
+            target,
+        )
+    if action == "refuse":
+        return _run(lambda: ops.refuse(s, current_user), _("The reception is refused."), target)
+    if action == "reschedule":
+        return _run(
+            lambda: SIGNUP.fire(s, "reschedule", current_user, comment=note or None),
+            _("Back to scheduling."),
+            target,
+        )
+    abort(404)
+
+
+def _session_or_404(session_id: int) -> ReceptionSession:
+    session = db.session.get(ReceptionSession, session_id)
+    if session is None:
+        abort(404)
+    if not (
+        has_permission(current_user, Permission.MANAGE_RECEPTION)
+        or has_permission(current_user, Permission.HOLD_RECEPTION)
+        or has_permission(current_user, Permission.VIEW_REGISTRY)
+    ):
+        abort(403)
+    return session
+
+
+@bp.route("/sessions/<int:session_id>")
+@login_required
+def session(session_id: int):
+    s = _session_or_404(session_id)
+    items = {
+        i.id: i
+        for i in db.session.scalars(
+            select(IncomingItem).where(IncomingItem.id.in_([x.item_id for x in s.signups]))
+        )
+    }
+    return render_template(
+        "protocols/session.html",
+        s=s,
+        queue=ops.queue(s),
+        proposed=[x for x in s.signups if x.state == "proposed"],
+        items=items,
+        priorities=PRIORITY_TITLES,
+        state=SESSION.states[s.state],
+        can_manage=has_permission(current_user, Permission.MANAGE_RECEPTION),
+        note_due=ops.note_due(s),
+    )
+
+
+@bp.route("/sessions/<int:session_id>/list", methods=["POST"])
+@login_required
+def distribute_list(session_id: int):
+    s = _session_or_404(session_id)
+    return _run(
+        lambda: ops.distribute_list(s, current_user),
+        _("The list is made, in order, with the times."),
+        url_for("protocols.session", session_id=s.id),
+    )
+
+
+@bp.route("/sessions/<int:session_id>/visit/<int:signup_id>", methods=["POST"])
+@login_required
+def visit(session_id: int, signup_id: int):
+    s = _session_or_404(session_id)
+    signup = db.session.get(SignUp, signup_id)
+    if signup is None or signup.session_id != s.id:
+        abort(404)
+    return _run(
+        lambda: ops.record_visit(
+            signup,
+            current_user,
+            came=request.form.get("came") == "1",
+            oral_questions=request.form.get("oral") or None,
+            outcome=request.form.get("outcome") or None,
+            language=request.form.get("language") or None,
+        ),
+        _("Recorded."),
+        url_for("protocols.session", session_id=s.id),
+    )
+
+
+@bp.route("/sessions/<int:session_id>/minutes.docx")
+@login_required
+def minutes_out(session_id: int):
+    """Minutes of the reception generated from the visits (R-PROT-1), in kk or ru."""
+    s = _session_or_404(session_id)
+    lang = request.args.get("lang", "ru") if request.args.get("lang") in ("kk", "ru") else "ru"
+    from docflow.protocols.minutes_out import minutes_data_for_session, render_minutes
+
+    data = render_minutes(minutes_data_for_session(s, lang), lang)
+    return send_file(
+        io.BytesIO(data),
+        as_attachment=True,
+        download_name=f"minutes-{s.date.isoformat()}-{lang}.docx",
+        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+
+
+@bp.route("/minutes/upload", methods=["GET", "POST"])
+@login_required
+def minutes_upload():
+    _require(Permission.MANAGE_RECEPTION)
+    if request.method == "GET":
+        return render_template("protocols/minutes_upload.html")
+    f = request.files.get("file")
+    if f is None or not f.filename:
+        flash(_("Choose the DOCX file of the minutes."), "error")
+        return render_template("protocols/minutes_upload.html"), 400
+    from docflow.protocols.minutes import MinutesError
+
+    data = f.read()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "minutes.docx"
+        path.write_bytes(data)
+        try:
+            parsed = ops.parse_upload(path)
+        except MinutesError as exc:
+            flash(_minutes_error(exc), "error")
+            return render_template("protocols/minutes_upload.html"), 422
+    try:
+        minutes = ops.store_minutes(
+            current_user, filename=f.filename, stream=io.BytesIO(data), parsed=parsed
+        )
+    except AccessDenied:
+        abort(403)
+    db.session.commit()
+    return redirect(url_for("protocols.minutes", minutes_id=minutes.id)), 303
+
+
+def _minutes_error(exc) -> str:
+    messages = {
+        "not_docx": _("The file is not a DOCX document."),
+        "corrupt": _("The DOCX file is damaged and cannot be read."),
+        "unsafe": _(
+            "The file looks unsafe (a compression bomb or external references) and was not opened."
+        ),
+        "empty": _("The document is empty."),
+        "not_minutes": _("No minutes found in this document: no number, date or numbered items."),
+    }
+    return messages.get(getattr(exc, "code", ""), str(exc))
+
+
+def _minutes_or_404(minutes_id: int) -> Minutes:
+    minutes = db.session.get(Minutes, minutes_id)
+    if minutes is None:
+        abort(404)
+    if not (
+        has_permission(current_user, Permission.MANAGE_RECEPTION)
+        or has_permission(current_user, Permission.VIEW_REGISTRY)
+    ):
+        abort(403)
+    return minutes
+
+
+@bp.route("/minutes/<int:minutes_id>", methods=["GET", "POST"])
+@login_required
+def minutes(minutes_id: int):
+    m = _minutes_or_404(minutes_id)
+    subdivisions = db.session.scalars(
+        select(Subdivision).order_by(Subdivision.kind, Subdivision.code)
+    ).all()
+    if request.method == "POST":
+        _require(Permission.MANAGE_RECEPTION)
+        inputs = ops.assignments_input_from(m.parsed)
+        chosen = []
+        for a in inputs:
+            if request.form.get(f"skip-{a.number}"):
+                continue
+            a.executors = [c for c in request.form.getlist(f"executors-{a.number}") if c]
+            due = request.form.get(f"due-{a.number}")
+            try:
+                a.due = dt.date.fromisoformat(due) if due else None
+            except ValueError:
+                a.due = None
+            chosen.append(a)
+        if request.form.get("date"):
+            try:
+                m.date = dt.date.fromisoformat(request.form["date"])
+            except ValueError:
+                pass
+        return _run(
+            lambda: ops.confirm_minutes(m, current_user, chosen),
+            _(
+                "The minutes are confirmed: %(n)d assignment(s) sent to the executors and put on control.",
+                n=len(chosen),
+            ),
+            url_for("protocols.minutes", minutes_id=m.id),
+        )
+    rows = ops.assignments_for(minutes=m) if m.status == "confirmed" else []
+    items = {
+        i.id: i
+        for i in db.session.scalars(
+            select(IncomingItem).where(IncomingItem.id.in_([r.item_id for r in rows]))
+        )
+    }
+    return render_template(
+        "protocols/minutes.html",
+        m=m,
+        subdivisions=subdivisions,
+        rows=rows,
+        items=items,
+        today=get_calendar().local_now().date(),
+        late={p.id for p in ops.late_scans()},
+        can_manage=has_permission(current_user, Permission.MANAGE_RECEPTION),
+        priorities=PRIORITY_CATEGORIES,
+    )
+
+
+@bp.route("/assignments")
+@login_required
+def assignments():
+    """Protocol assignments per executor, with terms and overdue marks (R-PROT-2)."""
+    _require(Permission.VIEW_REGISTRY)
+    code = request.args.get("executor") or None
+    rows = ops.assignments_for(executor_code=code)
+    items = {
+        i.id: i
+        for i in db.session.scalars(
+            select(IncomingItem).where(IncomingItem.id.in_([r.item_id for r in rows]))
+        )
+    }
+    subdivisions = db.session.scalars(select(Subdivision).order_by(Subdivision.code)).all()
+    return render_template(
+        "protocols/assignments.html",
+        rows=rows,
+        items=items,
+        code=code,
+        subdivisions=subdivisions,
+        today=get_calendar().local_now().date(),
+        late={p.id for p in ops.late_scans()},
+    )
