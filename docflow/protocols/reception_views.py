@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import tempfile
@@ -385,10 +386,8 @@ def minutes(minutes_id: int):
                 a.due = None
             chosen.append(a)
         if request.form.get("date"):
-            try:
+            with contextlib.suppress(ValueError):
                 m.date = dt.date.fromisoformat(request.form["date"])
-            except ValueError:
-                pass
         return _run(
             lambda: ops.confirm_minutes(m, current_user, chosen),
             _(
