@@ -71,14 +71,9 @@ def _helpers() -> dict:
             str(t.title) if t else (_("Registered") if transition_id == "create" else transition_id)
         )
 
-    def state_title(state_id: str) -> str:
-        s = INCOMING.states.get(state_id)
-        return str(s.title) if s else state_id
-
     return {
         "extraction_error": extraction_error,
         "workflow_title": workflow_title,
-        "state_title": state_title,
         "link_kinds": operations.LINK_KINDS,
     }
 

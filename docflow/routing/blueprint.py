@@ -33,16 +33,6 @@ from docflow.routing.models import Extension, Forwarding
 bp = Blueprint("routing", __name__, url_prefix="/routing")
 
 
-@bp.context_processor
-def _helpers() -> dict:
-    # dashboard.html names each item's state; the registry's helper is scoped to its blueprint.
-    def state_title(state_id: str) -> str:
-        s = INCOMING.states.get(state_id)
-        return str(s.title) if s else state_id
-
-    return {"state_title": state_title}
-
-
 def _item(public_id: str) -> IncomingItem:
     item = item_by_public_id(public_id)
     if item is None:
