@@ -32,7 +32,9 @@ class ReceptionSchedule(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     official_id: Mapped[int] = mapped_column(ForeignKey("official.id"), nullable=False, index=True)
     weekday: Mapped[int] = mapped_column(Integer, nullable=False)  # 0 = Monday
-    week_of_month: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 1..5; None = every week
+    week_of_month: Mapped[int | None] = mapped_column(
+        Integer, nullable=True
+    )  # 1..5; None = every week
     start: Mapped[dt.time] = mapped_column(Time, nullable=False)
     end: Mapped[dt.time] = mapped_column(Time, nullable=False)
     place: Mapped[dict[str, str] | None] = mapped_column(JSONType, nullable=True)  # kk/ru
@@ -51,14 +53,21 @@ class ReceptionSession(WorkflowMixin, db.Model):
 
     __tablename__ = "reception_session"
     __workflow__ = "reception"
+    # One official is not received twice at the same hour: the database refuses duplicates
+    # that two concurrent requests could otherwise both create.
+    __table_args__ = (db.UniqueConstraint("official_id", "date", "start"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     official_id: Mapped[int] = mapped_column(ForeignKey("official.id"), nullable=False, index=True)
-    schedule_id: Mapped[int | None] = mapped_column(ForeignKey("reception_schedule.id"), nullable=True)
+    schedule_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reception_schedule.id"), nullable=True
+    )
     date: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
     start: Mapped[dt.time] = mapped_column(Time, nullable=False)
     end: Mapped[dt.time] = mapped_column(Time, nullable=False)
-    kind: Mapped[str] = mapped_column(String(16), nullable=False, default="scheduled")  # scheduled|one_off|off_schedule
+    kind: Mapped[str] = mapped_column(
+        String(16), nullable=False, default="scheduled"
+    )  # scheduled|one_off|off_schedule
     instruction: Mapped[str | None] = mapped_column(Text, nullable=True)  # R-RECV-3
     place: Mapped[dict[str, str] | None] = mapped_column(JSONType, nullable=True)
     video_link: Mapped[str | None] = mapped_column(String(500), nullable=True)
@@ -68,7 +77,9 @@ class ReceptionSession(WorkflowMixin, db.Model):
     minutes_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     official: Mapped[Official] = relationship()
-    signups: Mapped[list[SignUp]] = relationship(back_populates="session", order_by="SignUp.queue_position")
+    signups: Mapped[list[SignUp]] = relationship(
+        back_populates="session", order_by="SignUp.queue_position"
+    )
 
 
 class SignUp(WorkflowMixin, db.Model):
@@ -78,9 +89,13 @@ class SignUp(WorkflowMixin, db.Model):
     __workflow__ = "signup"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("incoming_item.id"), nullable=False, unique=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("incoming_item.id"), nullable=False, unique=True
+    )
     official_id: Mapped[int] = mapped_column(ForeignKey("official.id"), nullable=False, index=True)
-    session_id: Mapped[int | None] = mapped_column(ForeignKey("reception_session.id"), nullable=True, index=True)
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reception_session.id"), nullable=True, index=True
+    )
     priority: Mapped[str | None] = mapped_column(String(32), nullable=True)  # R-RECV-5
     video: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # R-RECV-6: consent
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)  # R-RECV-10
@@ -89,7 +104,9 @@ class SignUp(WorkflowMixin, db.Model):
     # Preliminary consideration (R-RECV-11) and the hearing on a refusal (R-RECV-12).
     reference_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     refusal_ground: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    refusal_evidence_item_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_item.id"), nullable=True)
+    refusal_evidence_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incoming_item.id"), nullable=True
+    )
     preliminary_sent_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     decision_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     objection_due: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
@@ -113,19 +130,27 @@ class Minutes(db.Model):
     __tablename__ = "minutes"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    session_id: Mapped[int | None] = mapped_column(ForeignKey("reception_session.id"), nullable=True, index=True)
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reception_session.id"), nullable=True, index=True
+    )
     number: Mapped[str | None] = mapped_column(String(32), nullable=True)
     date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     official_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"), nullable=True)
     parsed: Mapped[Any] = mapped_column(JSONType, nullable=True)
-    status: Mapped[str] = mapped_column(String(16), nullable=False, default="draft")  # draft | confirmed
+    status: Mapped[str] = mapped_column(
+        String(16), nullable=False, default="draft"
+    )  # draft | confirmed
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    confirmed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id"), nullable=True
+    )
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    assignments: Mapped[list[ProtocolAssignment]] = relationship(back_populates="minutes", order_by="ProtocolAssignment.id")
+    assignments: Mapped[list[ProtocolAssignment]] = relationship(
+        back_populates="minutes", order_by="ProtocolAssignment.id"
+    )
 
 
 class ProtocolAssignment(db.Model):
@@ -154,7 +179,9 @@ class SatisfactionCall(db.Model):
     signup_id: Mapped[int | None] = mapped_column(ForeignKey("signup.id"), nullable=True)
     item_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_item.id"), nullable=True)
     reason: Mapped[str] = mapped_column(String(16), nullable=False)  # consultation | declined
-    result: Mapped[str] = mapped_column(String(16), nullable=False)  # satisfied | partly | not_satisfied | unreachable
+    result: Mapped[str] = mapped_column(
+        String(16), nullable=False
+    )  # satisfied | partly | not_satisfied | unreachable
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     called_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     called_on: Mapped[dt.date] = mapped_column(Date, nullable=False)

@@ -18,8 +18,10 @@ def _decision_day_reached(ctx):
     s = ctx.obj
     today = get_calendar().local_now().date()
     if s.decision_on is None or today < s.decision_on:
-        return _l("The refusal can be decided on %(date)s at the earliest (hearing, R-RECV-12).",
-                  date=s.decision_on.isoformat() if s.decision_on else "—")
+        return _l(
+            "The refusal can be decided on %(date)s at the earliest (hearing, R-RECV-12).",
+            date=s.decision_on.isoformat() if s.decision_on else "—",
+        )
     return True
 
 
@@ -33,10 +35,18 @@ SESSION = register(
             state("cancelled", _l("Cancelled"), final=True, view=READERS),
         ],
         transitions=[
-            transition("hold", _l("Mark as held"), "planned", "held", permission=P.MANAGE_RECEPTION),
+            transition(
+                "hold", _l("Mark as held"), "planned", "held", permission=P.MANAGE_RECEPTION
+            ),
             # R-RECV-8: the official cannot hold it; applicants are told.
-            transition("cancel", _l("Cancel the reception"), "planned", "cancelled",
-                       permission=P.MANAGE_RECEPTION, comment_required=True),
+            transition(
+                "cancel",
+                _l("Cancel the reception"),
+                "planned",
+                "cancelled",
+                permission=P.MANAGE_RECEPTION,
+                comment_required=True,
+            ),
         ],
         initial="planned",
     )
@@ -56,19 +66,59 @@ SIGNUP = register(
             state("no_show", _l("Did not come"), final=True, view=READERS),
         ],
         transitions=[
-            transition("propose_date", _l("Propose a date"), ["pending", "hearing"], "proposed",
-                       permission=P.MANAGE_RECEPTION, params=[Param("session", _l("Reception"), convert=int)]),
-            transition("propose_refusal", _l("Propose a refusal"), "pending", "hearing",
-                       permission=P.MANAGE_RECEPTION, params=[Param("ground", _l("Ground"))]),
-            transition("record_objection", _l("Record the applicant's objection"), "hearing", None,
-                       permission=P.MANAGE_RECEPTION, comment_required=True),
-            transition("refuse", _l("Refuse the reception"), "hearing", "refused",
-                       permission=P.MANAGE_RECEPTION, condition=_decision_day_reached),
-            transition("include", _l("Include in the list"), "proposed", "included", permission=P.MANAGE_RECEPTION),
-            transition("reschedule", _l("Back to scheduling"), ["proposed", "included"], "pending",
-                       permission=P.MANAGE_RECEPTION, comment_required=True),
-            transition("receive", _l("Received"), "included", "received", permission=P.MANAGE_RECEPTION),
-            transition("no_show", _l("Did not come"), "included", "no_show", permission=P.MANAGE_RECEPTION),
+            transition(
+                "propose_date",
+                _l("Propose a date"),
+                ["pending", "hearing"],
+                "proposed",
+                permission=P.MANAGE_RECEPTION,
+                params=[Param("session", _l("Reception"), convert=int)],
+            ),
+            transition(
+                "propose_refusal",
+                _l("Propose a refusal"),
+                "pending",
+                "hearing",
+                permission=P.MANAGE_RECEPTION,
+                params=[Param("ground", _l("Ground"))],
+            ),
+            transition(
+                "record_objection",
+                _l("Record the applicant's objection"),
+                "hearing",
+                None,
+                permission=P.MANAGE_RECEPTION,
+                comment_required=True,
+            ),
+            transition(
+                "refuse",
+                _l("Refuse the reception"),
+                "hearing",
+                "refused",
+                permission=P.MANAGE_RECEPTION,
+                condition=_decision_day_reached,
+            ),
+            transition(
+                "include",
+                _l("Include in the list"),
+                "proposed",
+                "included",
+                permission=P.MANAGE_RECEPTION,
+            ),
+            transition(
+                "reschedule",
+                _l("Back to scheduling"),
+                ["proposed", "included"],
+                "pending",
+                permission=P.MANAGE_RECEPTION,
+                comment_required=True,
+            ),
+            transition(
+                "receive", _l("Received"), "included", "received", permission=P.MANAGE_RECEPTION
+            ),
+            transition(
+                "no_show", _l("Did not come"), "included", "no_show", permission=P.MANAGE_RECEPTION
+            ),
         ],
         initial="pending",
     )

@@ -1,0 +1,816 @@
+"""Reception schedules and sessions: create, approve, publish, generate, one-offs, cancellation.
+
+R-RECV-1: the akim, deputies, heads and other authorised staff receive citizens per an approved
+schedule; the akim and deputies at least once a month. R-RECV-2: the approved schedules, with
+full names and days, are published in Kazakh and Russian. R-RECV-3: deputies may receive outside
+the schedule on the akim's instruction. R-RECV-6: reception by video conference. R-RECV-8: the
+official who cannot hold a reception notifies at least 2 working days before, or on the day; the
+applicants already given that reception go back to scheduling and are told.
+
+Only approved schedules produce sessions and are published. Every write runs in a savepoint
+(``atomic``) and is audited from its row changes; the caller commits.
+"""
+
+from __future__ import annotations
+
+import calendar as _calendar
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from docflow.core import audit
+from docflow.core.calendar import get_calendar
+from docflow.core.db import atomic
+from docflow.core.security import AccessDenied, Permission, has_permission
+from docflow.core.settings import get_setting
+from docflow.core.workflow import WorkflowError
+from docflow.extensions import db
+from docflow.org.models import Official, Organisation
+from docflow.protocols.models import ReceptionSchedule, ReceptionSession, SignUp
+from docflow.protocols.workflow import SESSION, SIGNUP
+from docflow.registry.models import IncomingItem
+
+LANGS = ("kk", "ru")
+SESSION_KINDS = ("scheduled", "one_off", "off_schedule")
+CANCEL_NOTICE_DAYS = 2  # R-RECV-8: at least 2 working days before, or on the day
+MAX_RANGE_DAYS = 366  # sessions are generated at most a year at a time
+MIN_SLOT, MAX_SLOT = 5, 240
+CANCEL_AUDIT_ACTION = "reception_cancelled"
+# Settings key (profile): {"monthly_officials": ["AKIM", "DEP1", ...], "report_recipient": {kk, ru}}
+SETTING_KEY = "reception"
+
+
+class ScheduleError(WorkflowError):
+    """A rule of personal reception refused the action (422); the message says why."""
+
+    status = 422
+    code = "rule_violation"
+
+
+def _require(actor: Any, permission: Permission, obj: Any = None) -> None:
+    if not has_permission(actor, permission, obj):
+        raise AccessDenied()
+
+
+def _today() -> dt.date:
+    return get_calendar().local_now().date()
+
+
+# --- who must receive monthly (R-RECV-1) ---------------------------------------------------
+
+_AKIM_OR_DEPUTY_RU = re.compile(r"^\s*(аким\b|(первый\s+)?заместитель\s+акима\b)", re.IGNORECASE)
+_AKIM_OR_DEPUTY_KK = re.compile(r"(әкімі\s*$|^\s*(бірінші\s+)?әкімнің\s+орынбасары)", re.IGNORECASE)
+
+
+def must_receive_monthly(official: Official) -> bool:
+    """R-RECV-1: the akim and the deputies receive at least once a month.
+
+    The profile may list them (``reception.monthly_officials``: official codes); otherwise they
+    are recognised by position: «Аким …», «Заместитель акима …», «… әкімі», «Әкімнің орынбасары …».
+    """
+    listed = (get_setting(SETTING_KEY) or {}).get("monthly_officials")
+    if listed is not None:
+        return official.code in listed
+    positions = official.positions or {}
+    return bool(
+        _AKIM_OR_DEPUTY_RU.search(positions.get("ru") or "")
+        or _AKIM_OR_DEPUTY_KK.search(positions.get("kk") or "")
+    )
+
+
+# --- schedules ------------------------------------------------------------------------------
+
+
+def _clean_place(place: dict[str, str] | None) -> dict[str, str]:
+    place = place or {}
+    cleaned = {lang: " ".join(str(place.get(lang) or "").split()) for lang in LANGS}
+    if not all(cleaned.values()):
+        # R-RECV-2: the schedule is published in both languages, the place included.
+        raise ScheduleError(_l("Give the place of reception in Kazakh and in Russian."))
+    return cleaned
+
+
+def _minutes(t: dt.time) -> int:
+    return t.hour * 60 + t.minute
+
+
+def _check_hours(start: dt.time, end: dt.time, slot_minutes: int) -> None:
+    if not start < end:
+        raise ScheduleError(_l("The reception must end after it starts."))
+    if not MIN_SLOT <= slot_minutes <= MAX_SLOT:
+        raise ScheduleError(
+            _l(
+                "A slot lasts from %(min)d to %(max)d minutes.",
+                min=MIN_SLOT,
+                max=MAX_SLOT,
+            )
+        )
+    if _minutes(end) - _minutes(start) < slot_minutes:
+        raise ScheduleError(
+            _l(
+                "Not even one slot of %(n)d minutes fits between the start and the end.",
+                n=slot_minutes,
+            )
+        )
+
+
+def _periods_overlap(
+    a_from: dt.date, a_to: dt.date | None, b_from: dt.date, b_to: dt.date | None
+) -> bool:
+    return (b_to is None or a_from <= b_to) and (a_to is None or b_from <= a_to)
+
+
+@atomic
+def create_schedule(
+    official: Official,
+    actor: Any,
+    *,
+    weekday: int,
+    week_of_month: int | None = None,
+    start: dt.time,
+    end: dt.time,
+    place: dict[str, str],
+    video: bool = False,
+    slot_minutes: int = 15,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+) -> ReceptionSchedule:
+    """Draft an official's recurring reception hours (R-RECV-1); the head approves them.
+
+    ``weekday`` 0 = Monday … 4 = Friday; ``week_of_month`` 1..5 (the n-th such weekday of the
+    month) or None for every week. The akim and deputies must receive at least once a month
+    (R-RECV-1), so their schedule may not be on a 5th weekday, which most months lack.
+    ``video`` marks a reception by video conference (R-RECV-6).
+    """
+    _require(actor, Permission.MANAGE_RECEPTION)
+    if weekday not in range(5):
+        raise ScheduleError(_l("Choose a working day of the week (Monday to Friday)."))
+    if week_of_month is not None and week_of_month not in range(1, 6):
+        raise ScheduleError(_l("The week of the month is 1 to 5, or every week."))
+    if week_of_month == 5 and must_receive_monthly(official):
+        raise ScheduleError(
+            _l(
+                "The akim and the deputies receive at least once a month (R-RECV-1): a 5th weekday is missing in most months."
+            )
+        )
+    _check_hours(start, end, slot_minutes)
+    if valid_to is not None and valid_to < valid_from:
+        raise ScheduleError(_l("The schedule must end on or after the day it starts."))
+    cleaned_place = _clean_place(place)
+    others = db.session.scalars(
+        select(ReceptionSchedule).where(
+            ReceptionSchedule.official_id == official.id, ReceptionSchedule.weekday == weekday
+        )
+    )
+    for other in others:
+        same_weeks = (
+            other.week_of_month is None
+            or week_of_month is None
+            or other.week_of_month == week_of_month
+        )
+        if (
+            same_weeks
+            and _periods_overlap(valid_from, valid_to, other.valid_from, other.valid_to)
+            and start < other.end
+            and other.start < end
+        ):
+            raise ScheduleError(
+                _l(
+                    "%(name)s already has reception hours at that time (schedule no. %(id)d).",
+                    name=official.full_name,
+                    id=other.id,
+                )
+            )
+    schedule = ReceptionSchedule(
+        official_id=official.id,
+        weekday=weekday,
+        week_of_month=week_of_month,
+        start=start,
+        end=end,
+        place=cleaned_place,
+        video=bool(video),
+        slot_minutes=slot_minutes,
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
+    db.session.add(schedule)
+    db.session.flush()
+    return schedule
+
+
+@atomic
+def approve_schedule(schedule: ReceptionSchedule, actor: Any) -> ReceptionSchedule:
+    """The head of the office approves the schedule (R-RECV-1): only then it is published
+    (R-RECV-2) and produces sessions."""
+    _require(actor, Permission.APPROVE_SCHEDULE, schedule)
+    if schedule.approved_at is not None:
+        raise ScheduleError(_l("This schedule is already approved."))
+    schedule.approved_by_id = actor.id
+    schedule.approved_at = dt.datetime.now(dt.UTC)
+    db.session.flush()
+    return schedule
+
+
+def schedules(*, approved: bool | None = None) -> list[ReceptionSchedule]:
+    """All schedules (or only approved / only drafts), by official then weekday."""
+    query = select(ReceptionSchedule).order_by(
+        ReceptionSchedule.official_id, ReceptionSchedule.weekday, ReceptionSchedule.start
+    )
+    if approved is True:
+        query = query.where(ReceptionSchedule.approved_at.is_not(None))
+    elif approved is False:
+        query = query.where(ReceptionSchedule.approved_at.is_(None))
+    return list(db.session.scalars(query))
+
+
+def occurrence_dates(
+    schedule: ReceptionSchedule, date_from: dt.date, date_to: dt.date
+) -> list[dt.date]:
+    """Dates in [date_from, date_to] the schedule names (within its validity), holidays included."""
+    a = max(date_from, schedule.valid_from)
+    b = date_to if schedule.valid_to is None else min(date_to, schedule.valid_to)
+    if b < a:
+        return []
+    day = a + dt.timedelta(days=(schedule.weekday - a.weekday()) % 7)
+    out = []
+    while day <= b:
+        if schedule.week_of_month is None or (day.day - 1) // 7 + 1 == schedule.week_of_month:
+            out.append(day)
+        day += dt.timedelta(days=7)
+    return out
+
+
+def _check_range(date_from: dt.date, date_to: dt.date) -> None:
+    if date_to < date_from:
+        raise ScheduleError(_l("The end of the period is before its start."))
+    if (date_to - date_from).days >= MAX_RANGE_DAYS:
+        raise ScheduleError(_l("Plan receptions at most one year at a time."))
+
+
+def _session_dates(official_id: int, date_from: dt.date, date_to: dt.date) -> set[dt.date]:
+    return set(
+        db.session.scalars(
+            select(ReceptionSession.date).where(
+                ReceptionSession.official_id == official_id,
+                ReceptionSession.date >= date_from,
+                ReceptionSession.date <= date_to,
+            )
+        )
+    )
+
+
+@atomic
+def sessions_for(
+    schedule: ReceptionSchedule, date_from: dt.date, date_to: dt.date, *, actor: Any = None
+) -> list[ReceptionSession]:
+    """Plan the schedule's receptions in [date_from, date_to]; returns the new sessions.
+
+    Only an approved schedule produces sessions (R-RECV-1); only working days (holidays and
+    decree days off are skipped, R-DEADLINE-3). Idempotent: a date on which the official already
+    has a session (of any kind, even cancelled) gets no other one. ``actor`` None is the system.
+    """
+    if actor is not None:
+        _require(actor, Permission.MANAGE_RECEPTION)
+    if schedule.approved_at is None:
+        raise ScheduleError(_l("Only an approved schedule produces receptions."))
+    _check_range(date_from, date_to)
+    cal = get_calendar()
+    taken = _session_dates(schedule.official_id, date_from, date_to)
+    created = []
+    for day in occurrence_dates(schedule, date_from, date_to):
+        if day in taken or not cal.is_working_day(day):
+            continue
+        session = ReceptionSession(
+            official_id=schedule.official_id,
+            schedule_id=schedule.id,
+            date=day,
+            start=schedule.start,
+            end=schedule.end,
+            kind="scheduled",
+            place=dict(schedule.place or {}),
+            slot_minutes=schedule.slot_minutes,
+        )
+        db.session.add(session)
+        SESSION.initialize(session, actor)
+        taken.add(day)
+        created.append(session)
+    db.session.flush()
+    return created
+
+
+@atomic
+def generate_sessions(actor: Any, date_from: dt.date, date_to: dt.date) -> list[ReceptionSession]:
+    """``sessions_for`` every approved schedule over the period (the "plan N weeks" button)."""
+    _require(actor, Permission.MANAGE_RECEPTION)
+    _check_range(date_from, date_to)
+    created: list[ReceptionSession] = []
+    for schedule in schedules(approved=True):
+        if _periods_overlap(date_from, date_to, schedule.valid_from, schedule.valid_to):
+            created += sessions_for(schedule, date_from, date_to, actor=actor)
+    return created
+
+
+@atomic
+def create_one_off(
+    official: Official,
+    actor: Any,
+    date: dt.date,
+    start: dt.time,
+    end: dt.time,
+    kind: str = "one_off",
+    instruction: str | None = None,
+    video_link: str | None = None,
+    *,
+    place: dict[str, str] | None = None,
+    slot_minutes: int = 15,
+    today: dt.date | None = None,
+) -> ReceptionSession:
+    """A reception outside the recurring schedule.
+
+    ``one_off``: an extra date of an official. ``off_schedule``: a deputy receives outside the
+    schedule on the akim's instruction, whose text is required (R-RECV-3). ``video_link``: by
+    video conference (R-RECV-6).
+    """
+    _require(actor, Permission.MANAGE_RECEPTION)
+    if kind not in ("one_off", "off_schedule"):
+        raise ScheduleError(_l("Unknown kind of reception."))
+    instruction = (instruction or "").strip() or None
+    if kind == "off_schedule" and instruction is None:
+        raise ScheduleError(
+            _l("A reception outside the schedule needs the akim's instruction (R-RECV-3).")
+        )
+    _check_hours(start, end, slot_minutes)
+    today = today or _today()
+    if date < today:
+        raise ScheduleError(_l("The date of the reception has passed."))
+    cal = get_calendar()
+    if not cal.is_working_day(date):
+        raise ScheduleError(_l("%(date)s is not a working day.", date=date.strftime("%d.%m.%Y")))
+    clash = db.session.scalar(
+        select(ReceptionSession).where(
+            ReceptionSession.official_id == official.id,
+            ReceptionSession.date == date,
+            ReceptionSession.state != "cancelled",
+            ReceptionSession.start < end,
+            ReceptionSession.end > start,
+        )
+    )
+    if clash is not None:
+        raise ScheduleError(
+            _l("%(name)s already has a reception at that time.", name=official.full_name)
+        )
+    session = ReceptionSession(
+        official_id=official.id,
+        date=date,
+        start=start,
+        end=end,
+        kind=kind,
+        instruction=instruction,
+        place=_clean_place(place) if place else None,
+        video_link=(video_link or "").strip() or None,
+        slot_minutes=slot_minutes,
+    )
+    db.session.add(session)
+    SESSION.initialize(session, actor, comment=instruction)
+    db.session.flush()
+    return session
+
+
+def upcoming_sessions(date_from: dt.date, date_to: dt.date) -> list[ReceptionSession]:
+    return list(
+        db.session.scalars(
+            select(ReceptionSession)
+            .where(ReceptionSession.date >= date_from, ReceptionSession.date <= date_to)
+            .order_by(ReceptionSession.date, ReceptionSession.start, ReceptionSession.official_id)
+        )
+    )
+
+
+# --- cancellation (R-RECV-8) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApplicantNotice:
+    """Who to tell that their reception will not take place, and what (kk and ru)."""
+
+    signup_id: int
+    item_id: int
+    reg_number: str
+    applicants: str
+    phones: list[str]
+    language: str | None  # the applicant's choice (R-RECV-10)
+    text: dict[str, str]  # {"kk": …, "ru": …}
+
+    @property
+    def preferred_text(self) -> str:
+        return self.text.get(self.language or "", "") or self.text["kk"]
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    session: ReceptionSession
+    notified_on: dt.date
+    working_days_before: int
+    on_the_day: bool
+    late: bool  # R-RECV-8: later than 2 working days before, but not on the day
+    notices: list[ApplicantNotice] = field(default_factory=list)
+
+
+def _fmt_date(d: dt.date) -> str:
+    return d.strftime("%d.%m.%Y")
+
+
+def _fmt_time(t: dt.time) -> str:
+    return t.strftime("%H:%M")
+
+
+def notice_texts(session: ReceptionSession, item: IncomingItem) -> dict[str, str]:
+    """The applicant's notice that the reception will not take place (R-RECV-8), kk and ru."""
+    official = session.official or db.session.get(Official, session.official_id)
+    positions = official.positions or {}
+    names = item.applicant_names or ""
+    date, start = _fmt_date(session.date), _fmt_time(session.start)
+    kk = (
+        f"Құрметті {names}! {official.full_name} ({positions.get('kk') or positions.get('ru', '')}) "
+        f"{date}, сағат {start} өткізуі тиіс азаматтарды жеке қабылдау дәлелді себеппен өтпейді. "
+        f"Сіздің {item.reg_number} нөмірлі өтінішіңіз бойынша қабылдаудың жаңа күні мен уақыты "
+        f"туралы Сізге қосымша хабарланады."
+    )
+    dear = "Уважаемый(-ая)" if len(item.applicants) <= 1 else "Уважаемые"
+    ru = (
+        f"{dear} {names}! Личный прием граждан, который {official.full_name} "
+        f"({positions.get('ru') or positions.get('kk', '')}) должен был провести {date} в {start}, "
+        f"не состоится по уважительной причине. О новой дате и времени приема по Вашему обращению "
+        f"№ {item.reg_number} Вам будет сообщено дополнительно."
+    )
+    return {"kk": kk, "ru": ru}
+
+
+def _notice(session: ReceptionSession, signup: SignUp) -> ApplicantNotice:
+    item = db.session.get(IncomingItem, signup.item_id)
+    return ApplicantNotice(
+        signup_id=signup.id,
+        item_id=item.id,
+        reg_number=item.reg_number,
+        applicants=item.applicant_names,
+        phones=[a.phone for a in item.applicants if a.phone],
+        language=signup.language or item.language,
+        text=notice_texts(session, item),
+    )
+
+
+def notice_timing(session_date: dt.date, notified_on: dt.date) -> tuple[int, bool, bool]:
+    """R-RECV-8: (working days from the notice to the reception, on the day?, late?).
+
+    The days counted are the working days from the notice day up to the day before the
+    reception: notified on Monday for Wednesday → 2, in time; on Tuesday → 1, late; on the day
+    itself → allowed (illness strikes without warning).
+    """
+    if notified_on >= session_date:
+        return 0, notified_on == session_date, False
+    days = get_calendar().working_days_between(notified_on, session_date - dt.timedelta(days=1))
+    return days, False, days < CANCEL_NOTICE_DAYS
+
+
+@atomic
+def cancel_session(
+    session: ReceptionSession, actor: Any, reason: str, *, today: dt.date | None = None
+) -> Cancellation:
+    """The official cannot hold the reception (illness, travel): R-RECV-8.
+
+    Records the reason and the day of the notice, cancels the session, sends its proposed and
+    included sign-ups back to scheduling (``pending``, no session) and returns the applicants to
+    notify with the notice text in Kazakh and Russian. A notice later than 2 working days before
+    the reception (but not on the day) is accepted and flagged ``late``; a reception whose day
+    has passed cannot be cancelled.
+    """
+    _require(actor, Permission.MANAGE_RECEPTION, session)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ScheduleError(_l("Give the reason why the reception cannot be held."))
+    today = today or _today()
+    if session.date < today:
+        raise ScheduleError(_l("The day of this reception has passed: it cannot be cancelled."))
+    days, on_the_day, late = notice_timing(session.date, today)
+    session.cancel_reason = reason
+    SESSION.fire(session, "cancel", actor, comment=reason)
+    signups = list(
+        db.session.scalars(
+            select(SignUp)
+            .where(SignUp.session_id == session.id, SignUp.state.in_(("proposed", "included")))
+            .order_by(SignUp.queue_position, SignUp.id)
+        )
+    )
+    comment = str(
+        _l(
+            "The reception of %(date)s is cancelled (R-RECV-8): %(reason)s",
+            date=_fmt_date(session.date),
+            reason=reason,
+        )
+    )
+    notices = []
+    for signup in signups:
+        notices.append(_notice(session, signup))
+        SIGNUP.fire(signup, "reschedule", actor, comment=comment)
+        signup.session_id = None
+        signup.queue_position = None
+        signup.slot_time = None
+    audit.record(
+        CANCEL_AUDIT_ACTION,
+        session,
+        summary={
+            "notified_on": today.isoformat(),
+            "working_days_before": days,
+            "on_the_day": on_the_day,
+            "late": late,
+            "signups": [s.id for s in signups],
+        },
+    )
+    db.session.flush()
+    return Cancellation(session, today, days, on_the_day, late, notices)
+
+
+def cancellation_of(session: ReceptionSession) -> Cancellation | None:
+    """The recorded cancellation of a session with its notices, rebuilt from the audit trail."""
+    entry = db.session.scalar(
+        select(audit.AuditEntry)
+        .where(
+            audit.AuditEntry.action == CANCEL_AUDIT_ACTION,
+            audit.AuditEntry.object_type == ReceptionSession.__tablename__,
+            audit.AuditEntry.object_id == str(session.id),
+        )
+        .order_by(audit.AuditEntry.seq.desc())
+        .limit(1)
+    )
+    if entry is None:
+        return None
+    info = entry.summary or {}
+    ids = info.get("signups") or []
+    signups = (
+        list(db.session.scalars(select(SignUp).where(SignUp.id.in_(ids)).order_by(SignUp.id)))
+        if ids
+        else []
+    )
+    return Cancellation(
+        session,
+        dt.date.fromisoformat(info["notified_on"]),
+        int(info.get("working_days_before") or 0),
+        bool(info.get("on_the_day")),
+        bool(info.get("late")),
+        [_notice(session, s) for s in signups],
+    )
+
+
+# --- monthly coverage (R-RECV-1) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CoverageProblem:
+    official: Official
+    month: dt.date  # first day of the month with no reception
+
+    def message(self) -> str:
+        return str(
+            _l(
+                "%(name)s has no reception in %(month)s: the akim and the deputies receive at least once a month (R-RECV-1).",
+                name=self.official.full_name,
+                month=self.month.strftime("%m.%Y"),
+            )
+        )
+
+
+def _month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
+    last = _calendar.monthrange(year, month)[1]
+    return dt.date(year, month, 1), dt.date(year, month, last)
+
+
+def monthly_coverage_problems(today: dt.date, *, months: int = 1) -> list[CoverageProblem]:
+    """The akim and deputies with no reception in a month (R-RECV-1).
+
+    Checks ``months`` calendar months from the month of ``today``. A month is covered by a
+    working day of an approved schedule whose session was not cancelled, or by any session
+    (one-off, off-schedule) that is not cancelled.
+    """
+    cal = get_calendar()
+    officials = [
+        o
+        for o in db.session.scalars(select(Official).order_by(Official.id))
+        if must_receive_monthly(o)
+    ]
+    approved = schedules(approved=True)
+    problems = []
+    year, month = today.year, today.month
+    for _ in range(months):
+        first, last = _month_bounds(year, month)
+        for official in officials:
+            rows = db.session.execute(
+                select(ReceptionSession.date, ReceptionSession.state).where(
+                    ReceptionSession.official_id == official.id,
+                    ReceptionSession.date >= first,
+                    ReceptionSession.date <= last,
+                )
+            ).all()
+            held = {d for d, state in rows if state != "cancelled"}
+            cancelled = {d for d, state in rows if state == "cancelled"} - held
+            planned = {
+                d
+                for s in approved
+                if s.official_id == official.id
+                for d in occurrence_dates(s, first, last)
+                if cal.is_working_day(d)
+            }
+            if not ((planned - cancelled) | held):
+                problems.append(CoverageProblem(official, first))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return problems
+
+
+# --- the published schedule (R-RECV-2) -------------------------------------------------------
+
+WEEKDAYS = {
+    "kk": ("дүйсенбі", "сейсенбі", "сәрсенбі", "бейсенбі", "жұма", "сенбі", "жексенбі"),
+    "ru": ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье"),
+}
+# Kazakh possessive forms: «айдың бірінші дүйсенбісі»
+_KK_POSSESSIVE = (
+    "дүйсенбісі",
+    "сейсенбісі",
+    "сәрсенбісі",
+    "бейсенбісі",
+    "жұмасы",
+    "сенбісі",
+    "жексенбісі",
+)
+_KK_ORDINALS = ("бірінші", "екінші", "үшінші", "төртінші", "бесінші")
+_RU_EVERY = ("по понедельникам", "по вторникам", "по средам", "по четвергам", "по пятницам",
+             "по субботам", "по воскресеньям")  # fmt: skip
+_RU_GENDER = ("m", "m", "f", "m", "f", "f", "n")
+_RU_ORDINALS = {
+    "m": ("первый", "второй", "третий", "четвертый", "пятый"),
+    "f": ("первая", "вторая", "третья", "четвертая", "пятая"),
+    "n": ("первое", "второе", "третье", "четвертое", "пятое"),
+}
+
+# The published schedule is a document in exactly Kazakh and Russian (R-RECV-2): its texts are
+# fixed here, like the bilingual slips, not left to the UI catalogs.
+PUBLIC_TEXT = {
+    "kk": {
+        "title": "Азаматтарды жеке қабылдау кестесі",
+        "full_name": "Тегі, аты, әкесінің аты",
+        "position": "Лауазымы",
+        "days": "Қабылдау күндері мен сағаттары",
+        "place": "Қабылдау орны",
+        "video": "бейнебайланыс арқылы",
+        "from": "{date} бастап",
+        "until": "{date} дейін",
+        "empty": "Бекітілген қабылдау кестесі әзірге жоқ.",
+        "docx": "Кестені жүктеп алу (DOCX)",
+        "pdf": "Кестені жүктеп алу (PDF)",
+        "as_of": "{date} жағдай бойынша",
+        "note": (
+            "Жеке қабылдауға жазылу туралы өтініш мәселенің мәнін көрсете отырып, кеңсеге "
+            "қолма-қол, пошта арқылы немесе электрондық түрде беріледі. Қабылдау қазақ немесе "
+            "орыс тілінде, өтініш берушінің келісімімен бейнебайланыс арқылы да өткізіледі."
+        ),
+    },
+    "ru": {
+        "title": "График личного приема граждан",
+        "full_name": "Фамилия, имя, отчество",
+        "position": "Должность",
+        "days": "Дни и часы приема",
+        "place": "Место приема",
+        "video": "по видеосвязи",
+        "from": "с {date}",
+        "until": "по {date}",
+        "empty": "Утвержденных графиков приема пока нет.",
+        "docx": "Скачать график (DOCX)",
+        "pdf": "Скачать график (PDF)",
+        "as_of": "по состоянию на {date}",
+        "note": (
+            "Заявка на личный прием с указанием сути вопроса подается в канцелярию нарочно, "
+            "по почте или в электронной форме. Прием ведется на казахском или русском языке, "
+            "с согласия заявителя — также по видеосвязи."
+        ),
+    },
+}
+
+
+def public_lang(value: str | None) -> str:
+    return value if value in LANGS else "kk"
+
+
+def describe_days(weekday: int, week_of_month: int | None, lang: str) -> str:
+    """«по понедельникам» / «вторая среда месяца»; «әр дүйсенбі» / «айдың екінші сәрсенбісі»."""
+    lang = public_lang(lang)
+    if lang == "kk":
+        if week_of_month is None:
+            return f"әр {WEEKDAYS['kk'][weekday]}"
+        return f"айдың {_KK_ORDINALS[week_of_month - 1]} {_KK_POSSESSIVE[weekday]}"
+    if week_of_month is None:
+        return _RU_EVERY[weekday]
+    return (
+        f"{_RU_ORDINALS[_RU_GENDER[weekday]][week_of_month - 1]} {WEEKDAYS['ru'][weekday]} месяца"
+    )
+
+
+@dataclass(frozen=True)
+class PublishedEntry:
+    schedule_id: int
+    weekday: int
+    week_of_month: int | None
+    start: dt.time
+    end: dt.time
+    place: dict[str, str]
+    video: bool
+    valid_from: dt.date
+    valid_to: dt.date | None
+
+    def days(self, lang: str, today: dt.date | None = None) -> str:
+        """Days and hours in ``lang``, with the validity when it is not simply "from now on"."""
+        text = PUBLIC_TEXT[public_lang(lang)]
+        out = (
+            f"{describe_days(self.weekday, self.week_of_month, lang)}, "
+            f"{_fmt_time(self.start)}–{_fmt_time(self.end)}"
+        )
+        extra = []
+        if today is not None and self.valid_from > today:
+            extra.append(text["from"].format(date=_fmt_date(self.valid_from)))
+        if self.valid_to is not None:
+            extra.append(text["until"].format(date=_fmt_date(self.valid_to)))
+        if self.video:
+            extra.append(text["video"])
+        return out + (f" ({', '.join(extra)})" if extra else "")
+
+    def place_in(self, lang: str) -> str:
+        return self.place.get(public_lang(lang)) or next(iter(self.place.values()), "")
+
+
+@dataclass(frozen=True)
+class PublishedOfficial:
+    official_id: int
+    code: str
+    full_name: str
+    positions: dict[str, str]
+    entries: list[PublishedEntry]
+
+    def position(self, lang: str) -> str:
+        return self.positions.get(public_lang(lang)) or next(iter(self.positions.values()), "")
+
+
+def published_schedule(today: dt.date) -> list[PublishedOfficial]:
+    """The approved schedules in force on ``today`` or later, grouped by official (R-RECV-2).
+
+    Officials in the order of the profile (the akim first), each with full name and positions in
+    Kazakh and Russian; drafts are never published.
+    """
+    grouped: dict[int, list[ReceptionSchedule]] = {}
+    for s in schedules(approved=True):
+        if s.valid_to is None or s.valid_to >= today:
+            grouped.setdefault(s.official_id, []).append(s)
+    if not grouped:
+        return []
+    officials = db.session.scalars(
+        select(Official).where(Official.id.in_(grouped)).order_by(Official.id)
+    )
+    out = []
+    for official in officials:
+        entries = [
+            PublishedEntry(
+                s.id,
+                s.weekday,
+                s.week_of_month,
+                s.start,
+                s.end,
+                dict(s.place or {}),
+                s.video,
+                s.valid_from,
+                s.valid_to,
+            )
+            for s in sorted(
+                grouped[official.id],
+                key=lambda s: (s.valid_from, s.week_of_month or 0, s.weekday, s.start),
+            )
+        ]
+        out.append(
+            PublishedOfficial(
+                official.id,
+                official.code,
+                official.full_name,
+                dict(official.positions or {}),
+                entries,
+            )
+        )
+    return out
+
+
+def organisation_names() -> dict[str, str]:
+    """The body's name in kk/ru for printed headings: the profile title, else the organisation."""
+    title = (get_setting("profile") or {}).get("title") or {}
+    if title.get("kk") or title.get("ru"):
+        return title
+    org = db.session.scalar(select(Organisation).order_by(Organisation.id).limit(1))
+    return dict(org.names) if org else {}
