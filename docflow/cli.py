@@ -143,6 +143,7 @@ def audit_verify() -> None:
 
 def register_cli(app: Flask) -> None:
     from docflow.core.calendar_cli import calendar_cli
+    from docflow.protocols.cli import protocols_cli
     from docflow.registry.cli import registry_cli
     from docflow.routing.cli import routing_cli
 
@@ -155,6 +156,7 @@ def register_cli(app: Flask) -> None:
         calendar_cli,
         registry_cli,
         routing_cli,
+        protocols_cli,
     )
     for command in commands:
         app.cli.add_command(command)

@@ -30,6 +30,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -115,6 +116,8 @@ _FOLD1 = str.maketrans(
         "i": "и",
     }
 )
+_FOLD1_MAP = {chr(k): v for k, v in _FOLD1.items()}
+_FOLD1_CHARS = re.compile("[" + "".join(_FOLD1_MAP) + "]")
 _DOUBLE = re.compile(r"([^\W\d_])\1+")
 _WORD_RE = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 _TOKEN_RE = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*|\d+|\n|[^\w\s]")
@@ -122,9 +125,14 @@ _UP = "А-ЯЁӘҒҚҢӨҰҮҺІ"
 _LO = "а-яёәғқңөұүһі"
 
 
+_NEEDS_CLEAN = re.compile(
+    "[\u00a0\u202f\u2007\u2009\u200b-\u200d\ufeff\u00ad\r\u201c-\u201e\u2011]"
+)
+
+
 def clean(text: str) -> str:
     """Normalise spaces, quotes and invisible characters of text taken from a document."""
-    return text.translate(_CLEAN)
+    return text.translate(_CLEAN) if _NEEDS_CLEAN.search(text) else text
 
 
 def fold1(text: str) -> str:
@@ -132,17 +140,24 @@ def fold1(text: str) -> str:
     low = text.lower()
     if len(low) != len(text):  # e.g. "İ" lowers to two characters
         low = "".join(ch.lower()[:1] for ch in text)
-    return low.translate(_FOLD1)
+    # str.translate is slow on Cyrillic text; replace only the letters that occur.
+    for ch in set(_FOLD1_CHARS.findall(low)):
+        low = low.replace(ch, _FOLD1_MAP[ch])
+    return low
 
 
+@lru_cache(maxsize=65536)
 def fold(word: str) -> str:
     """Matching key of a word: ``fold1``, no soft/hard signs, doubled letters collapsed
     (Сейітов and Сейтов, Касымов and Қасымов, аппарат and апарат compare equal)."""
     return _DOUBLE.sub(r"\1", fold1(word).replace("ь", "").replace("ъ", ""))
 
 
+_SPACES_RX = re.compile(r"[ \t]+")
+
+
 def _squash(text: str) -> str:
-    return re.sub(r"[ \t]+", " ", text).strip()
+    return _SPACES_RX.sub(" ", text).strip()
 
 
 # --- ZIP inspection ------------------------------------------------------------------------------
@@ -331,7 +346,38 @@ _SKIP_IN_P = {
 }
 
 
+_FAST_TAGS = (
+    W_T,
+    W_TAB,
+    W_BR,
+    W_CR,
+    W_NBHYPHEN,
+    *tuple(_SKIP_IN_P - {f"{_W}pPr", f"{_W}rPr", f"{_W}del", f"{_W}delText"}),
+)
+
+
 def _p_text(p: Any) -> str:
+    """Visible text of a paragraph: runs, tabs and breaks; no deleted text, field codes or
+    drawings. Plain paragraphs take the C-level path; others the careful walk."""
+    out: list[str] = []
+    for el in p.iter(*_FAST_TAGS):
+        tag = el.tag
+        if tag == W_T:
+            out.append(el.text or "")
+        elif tag == W_TAB:
+            if el.getparent().tag != W_R:
+                continue  # a tab stop in the paragraph properties
+            out.append("\t")
+        elif tag in (W_BR, W_CR):
+            out.append("\n")
+        elif tag == W_NBHYPHEN:
+            out.append("-")
+        else:
+            return _p_text_careful(p)
+    return clean("".join(out))
+
+
+def _p_text_careful(p: Any) -> str:
     out: list[str] = []
     stack = [iter(p)]
     while stack:
@@ -569,7 +615,7 @@ class _Person:
     display: str
 
 
-@dataclass
+@dataclass(slots=True)
 class _Mention:
     """A person named in the text: surname and initials as written."""
 
@@ -621,6 +667,8 @@ _PERSON_FULL_GPS = re.compile(
     rf"(?![{_LO}])"
 )
 
+_INITIAL_QUICK = re.compile(rf"[{_UP}]\.")
+_PATR_QUICK = re.compile(r"(?:ұлы|улы|қызы|кызы|вич|вна|ична)(?![а-яёәғқңөұүһі])")
 # Function words inside subdivision names; they neither match nor weigh.
 _STOP = frozenset(
     [
@@ -654,6 +702,9 @@ _STOP = frozenset(
     ]
 )
 _CONJ = frozenset({"и", "жане", "мен", "бен", "пен"})
+_NOTHING_RX = re.compile(r"[\s\-–—.]*(?:нет|жоқ|жок)?[\s.]*", re.I)
+_JOIN_GAP_RX = re.compile(r"[\s,]*(?:и|және|мен|бен|пен)?[\s,]*", re.I)
+_ATTACH_GAP_RX = re.compile(r"\s*[(,–—-]?\s*")
 _ABBREV = frozenset({"г", "гор", "ул", "обл", "р", "им", "к", "д", "тел", "пр", "мкр", "каз"})
 _NOISE_PREFIXES = (
     "ответствен",
@@ -665,7 +716,6 @@ _NOISE_PREFIXES = (
     "курирующ",
     "необходимост",
     "согласовани",
-    "контрол",
 )
 _CO_PREFIXES = ("соисполнител", "косымша")
 _RU_HEADS = (
@@ -693,6 +743,7 @@ class _Anchor:
     terminal: bool  # kk: closes the name
 
 
+@lru_cache(maxsize=8192)
 def _anchor(w: str) -> _Anchor | None:
     """Classify a ``fold1`` word that heads a subdivision name, with its case."""
     for stem in _KK_HEADS:
@@ -806,7 +857,7 @@ def _surname_score(mention: str, known: str) -> float:
     return 0.0
 
 
-@dataclass
+@dataclass(slots=True)
 class _Tok:
     kind: str  # w | n | p | person
     raw: str
@@ -818,7 +869,7 @@ class _Tok:
     mention: _Mention | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Unit:
     toks: list[_Tok]
     co: bool
@@ -931,7 +982,21 @@ class Resolver:
                 if _strength(v, other) >= 0.85 or _strength(other, v) >= 0.85:
                     df_subs |= self._subs_of[other]
             self._weight[v] = max(0.01, math.log((n + 1) / (len(df_subs) + 0.5))) ** 2
-        self._unknown_weight = 0.5 * max(self._weight.values(), default=2.0)
+        top_weight = max(self._weight.values(), default=2.0)
+        self._unknown_weight = 0.5 * top_weight
+        self._distinctive = 0.3 * top_weight
+        self._variant_index: list[list[tuple[list[tuple[str, float]], frozenset[str], float]]] = [
+            [
+                (
+                    [(n, self._weight[n]) for n in toks],
+                    frozenset(toks),
+                    sum(self._weight[n] for n in toks),
+                )
+                for _lang, toks in variants
+            ]
+            for variants in self._variants
+        ]
+        self._score_cache: dict[tuple[str, ...], list[tuple[float, str]]] = {}
 
     def _build_people(self) -> None:
         people: list[_Person] = []
@@ -997,48 +1062,63 @@ class Resolver:
         return hit
 
     def score_name(self, words: Sequence[str]) -> list[tuple[float, str]]:
-        """(score, code) of every subdivision sharing a word with ``words``, best first."""
-        content = [fold(w) for w in words]
-        content = [c for c in content if c and c not in _STOP and len(c) > 1]
+        """(score, code) of the subdivisions sharing a distinctive word with ``words``, best
+        first. The score is the F-measure of weighted recall (how much of the name is written)
+        and precision (how much of what is written belongs to the name)."""
+        content = tuple(c for c in (fold(w) for w in words) if c and c not in _STOP and len(c) > 1)
         if not content:
             return []
+        cached = self._score_cache.get(content)
+        if cached is not None:
+            return cached
         matches = [self._matches(c) for c in content]
+        weight = self._weight
         u_w = [
-            max((self._weight[v] * s for v, s in m.items()), default=self._unknown_weight)
+            max((weight[v] * s for v, s in m.items()), default=self._unknown_weight)
             for m in matches
         ]
         u_total = sum(u_w) or 1.0
-        cand: set[int] = set()
+        best: dict[str, float] = {}
         for m in matches:
-            for v in m:
+            for v, s in m.items():
+                if s > best.get(v, 0.0):
+                    best[v] = s
+        cand: set[int] = set()
+        for v in best:
+            if weight[v] >= self._distinctive:
+                cand |= self._subs_of[v]
+        if not cand:  # only generic words («аппарат акима»): every name sharing one competes
+            for v in best:
                 cand |= self._subs_of[v]
         scored: list[tuple[float, str]] = []
         for i in cand:
-            best = 0.0
-            for _lang, ntoks in self._variants[i]:
-                total = sum(self._weight[n] for n in ntoks)
-                got = 0.0
-                for n in ntoks:
-                    s = max((m.get(n, 0.0) for m in matches), default=0.0)
-                    got += self._weight[n] * s
+            top = 0.0
+            for ntoks, nset, total in self._variant_index[i]:
+                got = sum(w * best.get(n, 0.0) for n, w in ntoks)
                 recall = got / total if total else 0.0
                 covered = sum(
-                    w for w, m in zip(u_w, matches, strict=True) if any(n in m for n in ntoks)
+                    w for w, m in zip(u_w, matches, strict=True) if not nset.isdisjoint(m)
                 )
                 precision = covered / u_total
                 if recall + precision:
-                    best = max(best, 2 * recall * precision / (recall + precision))
-            scored.append((best, self.subdivisions[i].code))
+                    top = max(top, 2 * recall * precision / (recall + precision))
+            scored.append((top, self.subdivisions[i].code))
         scored.sort(key=lambda x: (-x[0], x[1]))
+        if len(self._score_cache) > 4096:
+            self._score_cache.clear()
+        self._score_cache[content] = scored
         return scored
 
-    def is_name_word(self, word: str) -> bool:
-        return bool(self._matches(fold(word)))
+    def forget(self) -> None:
+        """Drop the scores of texts seen so far (the vocabulary stays)."""
+        self._score_cache.clear()
 
     # -- people -----------------------------------------------------------------------------
 
     def find_people(self, text: str) -> list[_Mention]:
         """Persons written as «Касымов Б.Е.», «Б.Е. Қасымов», «А. Сейтов» or full names."""
+        if not _INITIAL_QUICK.search(text) and not _PATR_QUICK.search(text):
+            return []
         found: list[tuple[int, int, _Mention]] = []
         for m in _PERSON_INIT_FIRST.finditer(text):
             inits = tuple(x for x in (m.group(1), m.group(2)) if x)
@@ -1126,7 +1206,7 @@ class Resolver:
         instrumental (or opening the sentence), or heads named that way, count as executors.
         """
         text = clean(text or "")
-        if not _squash(text) or re.fullmatch(r"[\s\-–—.]*(?:нет|жоқ|жок)?[\s.]*", text, re.I):
+        if not _squash(text) or _NOTHING_RX.fullmatch(text):
             return []
         units = self._units(text, free)
         matches: list[tuple[bool, ExecutorMatch]] = []
@@ -1156,6 +1236,7 @@ class Resolver:
 
     def _tokens(self, text: str) -> list[_Tok]:
         people = self.find_people(text)
+        folded = fold1(text)
         toks: list[_Tok] = []
         pi = 0
         for m in _TOKEN_RE.finditer(text):
@@ -1174,7 +1255,7 @@ class Resolver:
                 kind = "p"
             else:
                 kind = "w"
-            f1 = fold1(raw)
+            f1 = folded[s:e]
             toks.append(
                 _Tok(kind, raw, f1, fold(raw) if kind == "w" else f1, s, e, raw[:1].isupper())
             )
@@ -1304,15 +1385,13 @@ class Resolver:
         prev_end = 0
         for unit in units:
             gap = text[prev_end : unit.start]
-            unit.joined = bool(
-                merged and re.fullmatch(r"[\s,]*(?:и|және|мен|бен|пен)?[\s,]*", gap, re.I)
-            )
+            unit.joined = bool(merged and _JOIN_GAP_RX.fullmatch(gap))
             if (
                 unit.is_person
                 and merged
                 and not merged[-1].is_person
                 and merged[-1].person is None
-                and re.fullmatch(r"\s*[(,–—-]?\s*", gap)
+                and _ATTACH_GAP_RX.fullmatch(gap)
             ):
                 merged[-1].person = unit.person
                 merged[-1].end = unit.end
@@ -1475,9 +1554,11 @@ class Resolver:
 def _shown(text: str) -> str:
     """A mention as the preview shows it: trimmed, brackets balanced."""
     text = _squash(text.replace("\n", " ")).strip(" ,;:")
+    if text.count("«") > text.count("»"):
+        text += "»"
     if text.count("(") > text.count(")"):
         text += ")"
-    return text.strip("(")  if text.startswith("(") and not text.endswith(")") else text
+    return text.strip("(") if text.startswith("(") and not text.endswith(")") else text
 
 
 def _as_sub(s: SubdivisionRef | Mapping[str, Any]) -> SubdivisionRef:
@@ -1723,6 +1804,26 @@ _TERM_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("weeks", re.compile(r"\b(недельн)\w*\s+срок")),
     ("weeks", re.compile(rf"(?:\b{_N}\s+)?\b(апта)\s+(?:ишинде|мерзимде)")),
 ]
+_TERM_NEEDLES = [
+    ("рабоч",),
+    ("календар",),
+    ("жумыс",),
+    ("кунтизбелик",),
+    ("дн", "ден", "сут"),
+    ("кун",),
+    ("дневн",),
+    ("дневн",),
+    ("месячн",),
+    ("месячн",),
+    ("месяц",),
+    ("месяц",),
+    ("аи",),
+    ("аилык",),
+    ("недел",),
+    ("недельн",),
+    ("апта",),
+]
+_TERM_HINT = re.compile("|".join(sorted({n for ns in _TERM_NEEDLES for n in ns})))
 _NO_TERM = re.compile(
     r"^[\s\-–—.,]*(?:нет|жок|не\s+установлен\w*|белгиленбеген|без\s+срока)?[\s\-–—.]*$"
 )
@@ -1761,12 +1862,36 @@ def add_months(start: date, months: int) -> date:
     raise ValueError(f"cannot add {months} months to {start}")
 
 
+def _count(
+    calendar: WorkingCalendar,
+    start: date,
+    unit: str,
+    n: int,
+    memo: dict[tuple[date, str, int], date],
+) -> date:
+    """Due date of an n-unit term from ``start`` (R-DEADLINE-1 convention for working days)."""
+    key = (start, unit, n)
+    due = memo.get(key)
+    if due is None:
+        if unit == "working_days":
+            due = calendar.add_working_days(start, n)
+        elif unit == "calendar_days":
+            due = calendar.add_calendar_days(start, n)
+        elif unit == "weeks":
+            due = calendar.add_calendar_days(start, 7 * n)
+        else:
+            due = calendar.next_working_day(add_months(start, n), include_self=True)
+        memo[key] = due
+    return due
+
+
 def parse_term(
     raw: str | None,
     start: date | None,
     calendar: WorkingCalendar,
     *,
     free: bool = False,
+    memo: dict[tuple[date, str, int], date] | None = None,
 ) -> Term:
     """Read a term (R-PROT-3): absolute dates, or relative terms counted from ``start`` (the
     minutes date) by R-DEADLINE-1's convention. ``free``: ``raw`` is an assignment sentence,
@@ -1779,10 +1904,18 @@ def parse_term(
         return Term(text, None, "missing", problem="no term given")
     options: list[Term] = []
     for found in find_dates(text, start.year if start else None):
+        fragment = text
         if free:
             before, after = t[max(0, found.start - 25) : found.start], t[found.end : found.end + 20]
-            if not (_TERM_MARK_BEFORE.search(before) or _TERM_MARK_AFTER.match(after)):
+            mark_before, mark_after = (
+                _TERM_MARK_BEFORE.search(before),
+                _TERM_MARK_AFTER.match(after),
+            )
+            if not (mark_before or mark_after):
                 continue
+            lo = found.start - (len(before) - mark_before.start()) if mark_before else found.start
+            hi = found.end + (mark_after.end() if mark_after else 0)
+            fragment = text[lo:hi].strip()
         if found.value is None:
             options.append(
                 Term(
@@ -1798,8 +1931,11 @@ def parse_term(
             warning = "the year is not written; the year of the minutes is assumed"
         elif start and found.value < start:
             warning = "the date is before the minutes date"
-        options.append(Term(text, found.value, "date", warning=warning))
-    for kind, rx in _TERM_PATTERNS:
+        options.append(Term(fragment, found.value, "date", warning=warning))
+    hinted = _TERM_HINT.search(t) is not None
+    for (kind, rx), needles in zip(_TERM_PATTERNS, _TERM_NEEDLES, strict=True):
+        if not hinted or not any(n in t for n in needles):
+            continue
         for m in rx.finditer(t):
             n = _number(m.group(1) if m.groups() else None)
             if n is None or not 0 < n <= 366:
@@ -1820,23 +1956,15 @@ def parse_term(
                     )
                 )
                 continue
-            if unit == "working_days":
-                due = calendar.add_working_days(start, n)
-            elif unit == "calendar_days":
-                due = calendar.add_calendar_days(start, n)
-            elif unit == "weeks":
-                due = calendar.add_calendar_days(start, 7 * n)
-            else:
-                due = calendar.next_working_day(add_months(start, n), include_self=True)
-            options.append(Term(text, due, unit, n, warning=warning))
+            due = _count(calendar, start, unit, n, memo if memo is not None else {})
+            fragment = text[m.start() : m.end()] if free else text
+            options.append(Term(fragment, due, unit, n, warning=warning))
     dated = [o for o in options if o.due is not None]
     if dated:
         dated.sort(key=lambda o: o.due or date.max)
         chosen = dated[0]
         if len({o.due for o in dated}) > 1:
             chosen.warning = "several terms are written; the earliest is taken"
-        if free:
-            chosen.raw = text
         return chosen
     if options:
         return options[0]
@@ -2133,11 +2261,24 @@ _LABELS: list[tuple[str, str]] = [
     ("term", r"(?:орындау\s+)?мерзими|мерзим|срок(?:\s+исполнения)?(?:\s+поручения)?"),
 ]
 _LABEL_ALT = "|".join(f"(?P<{name}_{i}>{rx})" for i, (name, rx) in enumerate(_LABELS))
-_LABEL_RX = re.compile(
-    rf"(?:^|(?<=[.;!?»)])\s+|(?<=\n))\s*(?:{_LABEL_ALT})\s*(?::|[-–—](?=\s)|(?=\s*$)|(?=\s+\d\.\d))"
+_LABEL_AT = re.compile(rf"\s*(?:{_LABEL_ALT})\s*(?::|[-–—](?=\s)|(?=\s*$)|(?=\s+\d\.\d))")
+# «Поручено Управлению …», «Тапсырылсын: …»: an assignment opened by a verb, colon optional;
+# the verb is kept in the text.
+_VERB_LABEL_AT = re.compile(
+    r"\s*(?=(?P<assignment_v>поручено|поручить|рекомендовано|рекомендовать|обязать|"
+    r"тапсырылсын|жуктелсин|усынылсын)(?![а-я]))"
 )
-_MID_LABELS = {"term", "executor", "coexecutor", "decided", "assignment"}
-_BLOCK_LABELS = {"heard", "decided", "spoke"}
+_LABEL_START = re.compile(r"(?:[.;!?»)]\s+|\n)")
+_MID_LABELS = {
+    "term",
+    "executor",
+    "coexecutor",
+    "decided",
+    "assignment",
+    "question",
+    "address",
+    "spoke",
+}
 _ITEM_LABELS = {
     "heard",
     "decided",
@@ -2162,6 +2303,12 @@ _EXPLAINED = re.compile(
     r"тапсырма\s+(?:талап\s+етилмеиди|берилмеиди|кажет\s+емес|кажет\s+етпеиди)|"
     r"назарга\s+алынсын|мелимет\s+ушин\s+кабылдансын|малимет\s+ушин\s+кабылдансын"
 )
+
+
+def is_explained(text: str) -> bool:
+    """True when ``text`` says the question was explained on the spot, no assignment needed
+    («разъяснено на месте», «поручение не требуется», «орнында түсіндірілді» …)."""
+    return bool(_EXPLAINED.search(fold1(text or "")))
 
 
 def _header_roles(text: str) -> set[str]:
@@ -2207,10 +2354,18 @@ class _RawItem:
 
 def _split_labels(text: str, only: set[str] | None = None) -> list[tuple[str | None, str]]:
     """[(label, value)] of a paragraph; the text before the first label has label None."""
+    if only is not None and not any(c in text for c in ":-–—"):
+        return [(None, text)]  # these labels all need a colon or a dash
     t = fold1(text)
     cuts: list[tuple[int, int, str]] = []
-    for m in _LABEL_RX.finditer(t):
-        name = next(k for k, v in m.groupdict().items() if v is not None).rsplit("_", 1)[0]
+    starts = [0, *(m.end() for m in _LABEL_START.finditer(t))]
+    for pos in starts:
+        m = _LABEL_AT.match(t, pos)
+        if m is None:
+            m = _VERB_LABEL_AT.match(t, pos)
+        if m is None or (cuts and m.start() < cuts[-1][1]):
+            continue
+        name = (m.lastgroup or "").rsplit("_", 1)[0]
         at_start = not t[: m.start()].strip()
         if not at_start and name not in _MID_LABELS:
             continue
@@ -2403,6 +2558,46 @@ def _split_units(item_id: str, text: str) -> tuple[str, list[tuple[str, str]]]:
     return "\n".join(preamble), [(uid, " ".join(lines).strip()) for uid, lines in units]
 
 
+_GEN_PATR_M = re.compile(r"(?:ович|евич|ич)а$")
+_GEN_PATR_F = re.compile(r"(?:овн|евн|ичн|иничн)ы$")
+
+
+def nominative_name(text: str) -> tuple[str, str] | None:
+    """(as written, nominative) of a Russian full name in the genitive, as СЛУШАЛИ writes it
+    («Серикбаева Нурлана Аскаровича» → «Серикбаев Нурлан Аскарович»); None when the
+    patronymic is not in the genitive (Kazakh -ұлы/-қызы names do not decline)."""
+    head = text[: _cut_name(text)].strip()
+    words = head.split()
+    if len(words) != 3:
+        return None
+    surname, given, patronymic = words
+    if _GEN_PATR_M.search(patronymic):
+        patronymic = patronymic[:-1]
+        if re.search(r"(?:ов|ев|ёв|ин|ын)а$", surname):
+            surname = surname[:-1]
+        elif surname.endswith("ского"):
+            surname = surname[:-3] + "ий"
+        if given.endswith("я"):
+            given = given[:-1] + "й"
+        elif given.endswith("ы"):
+            given = given[:-1] + "а"
+        elif given.endswith("а") and given[-2:-1] not in "аеёиоуыэюя":
+            given = given[:-1]
+    elif _GEN_PATR_F.search(patronymic):
+        patronymic = patronymic[:-1] + "а"
+        if re.search(r"(?:ов|ев|ёв|ин|ын)ой$", surname):
+            surname = surname[:-2] + "а"
+        elif surname.endswith("ской"):
+            surname = surname[:-2] + "ая"
+        if given.endswith("ии"):
+            given = given[:-1] + "я"
+        elif given.endswith("ы") or (given.endswith("и") and given[-2:-1] in "гкхжчшщ"):
+            given = given[:-1] + "а"
+    else:
+        return None
+    return head, f"{surname} {given} {patronymic}"
+
+
 def _heard_parts(heard: str) -> tuple[str, str]:
     """(applicant text, question) of a СЛУШАЛИ / ТЫҢДАЛДЫ paragraph."""
     t = fold1(heard)
@@ -2419,11 +2614,19 @@ def _heard_parts(heard: str) -> tuple[str, str]:
 
 
 def _language(texts: Iterable[str]) -> str:
+    """kk or ru: lower-case words with Kazakh letters against Russian function words (names,
+    capitalised, do not count: Russian minutes are full of Kazakh names)."""
     kk = ru = 0
-    for t in texts:
-        kk += sum(t.count(ch) for ch in "әғқңөұүһіӘҒҚҢӨҰҮҺІ")
-        ru += len(re.findall(r"\b(?:и|в|по|на|с|для|не)\b", t))
-    return "kk" if kk > max(3, ru // 2) else "ru"
+    for t in list(texts)[:300]:
+        kk += len(_KK_WORD.findall(t))
+        ru += len(_RU_WORD.findall(t))
+    return "kk" if kk > ru else "ru"
+
+
+_KK_WORD = re.compile(r"(?<![\w])[а-яёәғқңөұүһі]*[әғқңөұүһі][а-яёәғқңөұүһі]*")
+_RU_WORD = re.compile(
+    r"(?<![\w])(?:и|в|по|на|с|для|не|от|о|об|года|района|города|управлени\w*)(?![\w])"
+)
 
 
 def _header_info(
@@ -2485,6 +2688,7 @@ def parse_minutes(
     """Read minutes (R-PROT-3) and return their assignments; raises :class:`MinutesError`."""
     data = _read_source(source)
     check_package(data)
+    resolver.forget()  # a name repeated within the file is scored once; nothing carries over
     document = _open(data)
     blocks = _blocks(document)
     if not any(
@@ -2549,8 +2753,9 @@ def parse_minutes(
         minutes.warnings.append("the minutes number was not found")
     if minutes.date is None:
         minutes.warnings.append("the minutes date was not found; relative terms cannot be counted")
+    memo: dict[tuple[date, str, int], date] = {}
     for raw in raw_items:
-        minutes.items.extend(_build_items(raw, resolver, calendar, minutes))
+        minutes.items.extend(_build_items(raw, resolver, calendar, minutes, memo))
     return minutes
 
 
@@ -2569,19 +2774,30 @@ def _block_texts(blocks: Sequence[_Para | _Table]) -> list[str]:
 
 
 def _build_items(
-    raw: _RawItem, resolver: Resolver, calendar: WorkingCalendar, minutes: ParsedMinutes
+    raw: _RawItem,
+    resolver: Resolver,
+    calendar: WorkingCalendar,
+    minutes: ParsedMinutes,
+    memo: dict[tuple[date, str, int], date],
 ) -> list[ParsedItem]:
     lang = minutes.language
     heard = raw.get("heard")
     applicant_text = raw.get("applicant") or raw.get("lead")
     question = raw.get("question")
+    restored = None
     if heard:
         who, what = _heard_parts(heard.replace("\n", " "))
-        applicant_text = applicant_text or who
+        if not applicant_text:
+            applicant_text = who
+            restored = nominative_name(who)
         question = question or what
     if raw.get("address") and applicant_text:
         applicant_text = f"{applicant_text}, {raw.get('address')}"
     applicant = parse_applicant(applicant_text)
+    name_warning = None
+    if restored and applicant.name == restored[0]:
+        name_warning = f"the name «{restored[0]}» is read as «{restored[1]}» (nominative)"
+        applicant.name = restored[1]
     decision = raw.get("decided") or raw.get("assignment")
     if raw.get("decided") and raw.get("assignment"):
         decision = raw.get("decided") + "\n" + raw.get("assignment")
@@ -2618,9 +2834,9 @@ def _build_items(
                 executors[0].role = "responsible"
         start = minutes.date
         if term_text:
-            term = parse_term(term_text, start, calendar)
+            term = parse_term(term_text, start, calendar, memo=memo)
         else:
-            term = parse_term(body, start, calendar, free=True)
+            term = parse_term(body, start, calendar, free=True, memo=memo)
         item = ParsedItem(
             uid, applicant, _squash(question.replace("\n", " ")), body, executors, term
         )
@@ -2646,6 +2862,8 @@ def _build_items(
             )
         if term.warning:
             item.warnings.append(term.warning)
+        if name_warning:
+            item.warnings.append(name_warning)
         for e in executors:
             if e.code and e.note:
                 item.warnings.append(f"executor «{e.text}»: {e.note}")
@@ -2660,6 +2878,14 @@ def _check(item: ParsedItem) -> None:
     if not item.executors:
         item.problems.append(Problem("no_executor", "no executor is named"))
     for e in item.executors:
+        if e.code is not None and e.confidence < MATCH_THRESHOLD:
+            item.problems.append(
+                Problem(
+                    "executor_uncertain",
+                    f"executor «{e.text}» matched to {e.code} with low confidence"
+                    + (f" ({e.note})" if e.note else ""),
+                )
+            )
         if e.code is None:
             hint = f" ({e.note})" if e.note else ""
             item.problems.append(

@@ -118,6 +118,10 @@ class SignUp(WorkflowMixin, db.Model):
     came: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     oral_questions: Mapped[str | None] = mapped_column(Text, nullable=True)
     outcome: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The decision taken at the reception, for the minutes (R-PROT-1): executors and term.
+    decision_executors: Mapped[list[str] | None] = mapped_column(JSONType, nullable=True)
+    decision_due: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    explained: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     session: Mapped[ReceptionSession | None] = relationship(back_populates="signups")

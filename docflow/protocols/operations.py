@@ -24,6 +24,7 @@ from docflow.core.security import AccessDenied, Permission, has_permission
 from docflow.core.settings import get_setting
 from docflow.extensions import db
 from docflow.org.models import Official, User, subdivision_by_code
+from docflow.outgoing import hooks as outgoing
 from docflow.protocols.models import (
     PRIORITY_CATEGORIES,
     Minutes,
@@ -172,6 +173,7 @@ def propose_refusal(
     signup.objection_due = cal.add_working_days(today, OBJECTION_DAYS + 1)
     signup.decision_on = cal.add_working_days(today, HEARING_NOTICE_DAYS + 1)
     SIGNUP.fire(signup, "propose_refusal", actor, comment=note, params={"ground": ground})
+    outgoing.refusal_proposed(signup, actor)  # R-RECV-12: the draft, a registered notice
 
 
 @atomic
@@ -217,6 +219,7 @@ def distribute_list(session: ReceptionSession, actor: Any) -> list[SignUp]:
         if signup.state == "proposed":
             SIGNUP.fire(signup, "include", actor, comment=str(position))
             signup.time_notice_due = cal.add_working_days(_today(), TIME_NOTICE_DAYS + 1)
+            outgoing.signup_included(signup, session, actor)  # R-RECV-11: both notices
     return proposed
 
 
@@ -235,14 +238,66 @@ def record_visit(
     oral_questions: str | None = None,
     outcome: str | None = None,
     language: str | None = None,
+    executors: list[str] | None = None,
+    due: dt.date | None = None,
+    explained: bool = False,
 ) -> None:
-    """Who came, what was asked orally, the outcome (R-RECV-10 language)."""
+    """Who came, what was asked orally, the decision with its executors and term (R-PROT-1),
+    or "explained on the spot"; the language of the reception (R-RECV-10)."""
+    if came and not explained and executors:
+        for code in executors:
+            if subdivision_by_code(code) is None:
+                raise ReceptionError(_l("Unknown executor %(code)s.", code=code))
+        if due is None:
+            raise ReceptionError(_l("Give the term of the assignment."))
     signup.came = came
     signup.oral_questions = oral_questions
     signup.outcome = outcome
+    signup.explained = explained
+    signup.decision_executors = list(executors or []) or None
+    signup.decision_due = due
     if language:
         signup.language = language
     SIGNUP.fire(signup, "receive" if came else "no_show", actor, comment=outcome)
+
+
+def minutes_data_for_session(session: ReceptionSession, lang: str):
+    """The minutes of a held reception (R-PROT-1) from its visits, for ``render_minutes``."""
+    from docflow.protocols.minutes import Resolver
+    from docflow.protocols.minutes_out import MinutesData, Visitor
+
+    visitors = []
+    for signup in queue(session):
+        if signup.state != "received":
+            continue
+        item = db.session.get(IncomingItem, signup.item_id)
+        applicant = item.applicants[0] if item.applicants else None
+        question = item.summary + (f" {signup.oral_questions}" if signup.oral_questions else "")
+        visitors.append(
+            Visitor(
+                applicant=item.applicant_names or "—",
+                question=question.strip(),
+                decision=signup.outcome or "",
+                executors=list(signup.decision_executors or []),
+                due=signup.decision_due,
+                iin=applicant.iin if applicant else None,
+                bin=applicant.bin if applicant else None,
+                address=applicant.address if applicant else None,
+                no_assignment=signup.explained,
+            )
+        )
+    official = session.official
+    number = session.minutes_number or str(session.id)
+    return MinutesData(
+        number=number,
+        date=session.date,
+        official_name=official.full_name,
+        official_position=official.positions,
+        participants=list(session.participants or []),
+        visitors=visitors,
+        subdivision_names=Resolver.from_db().names,
+        place=session.place,
+    )
 
 
 @atomic
@@ -273,7 +328,8 @@ class AssignmentInput:
     text: str = ""
     question: str = ""
     executors: list[str] = field(default_factory=list)
-    executor_users: list[str] = field(default_factory=list)  # usernames when a head was named
+    executor_users: list[str] = field(default_factory=list)  # employees named in the minutes
+    address: str | None = None
     due: dt.date | None = None
 
 
@@ -344,7 +400,7 @@ def _find_or_register(minutes: Minutes, a: AssignmentInput, actor: Any) -> Incom
         organisation_name=a.applicant if a.bin and not a.iin else None,
         iin=a.iin,
         bin=a.bin,
-        address=None,
+        address=a.address,
     )
     data = registry_ops.RegistrationData(
         kind="statement",
@@ -353,30 +409,45 @@ def _find_or_register(minutes: Minutes, a: AssignmentInput, actor: Any) -> Incom
         addressee=(minutes.official_code or ""),
         summary=a.question or a.text,
         from_reception=True,
+        recorded_in_minutes=True,
         arrived_at=dt.datetime.combine(
             minutes.date or _today(), dt.time(12, 0), tzinfo=get_calendar().tz
         ),
     )
     item = registry_ops.register(data, _registrar_for(actor))
+    # The same applicant's earlier appeals on a similar question are the same case (R-ROUTE-4).
+    from docflow.registry.repeats import find_candidates
+
+    for candidate in find_candidates([applicant], data.summary, exclude_id=item.id):
+        if candidate.similar:
+            registry_ops.link_items(
+                item, candidate.item, "reception_same_question", _registrar_for(actor)
+            )
     return item
 
 
 def _registrar_for(actor: Any) -> Any:
     # The controller confirming the minutes registers the appeals handed in at the reception.
-    return _RegistrarProxy(actor) if not has_permission(actor, Permission.REGISTER) else actor
+    return (
+        _Acting(actor, [("registrar", None)])
+        if not has_permission(actor, Permission.REGISTER)
+        else actor
+    )
 
 
-class _RegistrarProxy:
-    """Acts as the confirming controller with the registrar's right for this one registration."""
+class _Acting:
+    """The confirming controller, acting on the official's decision recorded in the minutes:
+    their own roles plus the ones that decision gives them for this one operation (audited
+    under their own name)."""
 
-    def __init__(self, user: User) -> None:
-        self._user = user
+    def __init__(self, user: User, extra: list[tuple[str, str | None]]) -> None:
+        self._user, self._extra = user, extra
         self.id, self.is_active = user.id, user.is_active
         self.display_name = getattr(user, "display_name", None)
         self.username = getattr(user, "username", None)
 
     def role_grants(self):
-        return [*self._user.role_grants(), ("registrar", None)]
+        return [*self._user.role_grants(), *self._extra]
 
 
 @atomic
@@ -412,21 +483,17 @@ def confirm_minutes(
             item, actor, a.executors, comment=f"{minutes.number or ''} {a.number}".strip()
         )
         if a.executor_users:
+            # Employees named in the minutes become executors through routing's single door,
+            # so R-ROUTE-4 refuses a previous handler on this path as on every other.
             users = [
-                u
-                for u in (
-                    db.session.scalar(select(User).where(User.username == n))
-                    for n in a.executor_users
-                )
-                if u
+                db.session.scalar(select(User).where(User.username == n)) for n in a.executor_users
             ]
-            if users:
-                routing_ops.assign_executors(
-                    item,
-                    _head_proxy(actor, item),
-                    [u.id for u in users],
-                    reason=str(_l("Named in the minutes")),
-                )
+            if any(u is None for u in users):
+                raise ReceptionError(_l("Assignment %(n)s: unknown employee.", n=a.number))
+            acting = _Acting(actor, [("head", item.subdivision.code)])
+            routing_ops.assign_executors(
+                item, acting, [u.id for u in users], reason=str(_l("Named in the minutes"))
+            )
         pa = ProtocolAssignment(
             minutes_id=minutes.id,
             number=a.number,
@@ -446,24 +513,24 @@ def confirm_minutes(
     return created
 
 
-def _head_proxy(actor: Any, item: IncomingItem) -> Any:
-    # The minutes name the executor themselves: the controller assigns for the subdivision.
-    return actor
-
-
 def assignments_input_from(parsed: dict[str, Any]) -> list[AssignmentInput]:
+    """The parser's assignments as confirmation input (the controller corrects them on the page)."""
+    preview = {str(p.get("item")): p for p in (parsed.get("preview") or {}).get("items", [])}
     out = []
     for a in parsed["result"].get("assignments", []):
+        number = str(a.get("item"))
+        p = preview.get(number, {})
         out.append(
             AssignmentInput(
-                number=str(a.get("item")),
+                number=number,
                 applicant=a.get("applicant") or "",
                 iin=a.get("iin"),
                 bin=a.get("bin"),
                 text=a.get("text") or "",
-                question=a.get("question") or a.get("text") or "",
+                question=p.get("question") or a.get("text") or "",
                 executors=list(a.get("executors") or []),
                 due=dt.date.fromisoformat(a["due"]) if a.get("due") else None,
+                address=(p.get("applicant") or {}).get("address"),
             )
         )
     return out

@@ -246,8 +246,12 @@ def session(session_id: int):
             select(IncomingItem).where(IncomingItem.id.in_([x.item_id for x in s.signups]))
         )
     }
+    subdivisions = db.session.scalars(
+        select(Subdivision).order_by(Subdivision.kind, Subdivision.code)
+    ).all()
     return render_template(
         "protocols/session.html",
+        subdivisions=subdivisions,
         s=s,
         queue=ops.queue(s),
         proposed=[x for x in s.signups if x.state == "proposed"],
@@ -277,6 +281,13 @@ def visit(session_id: int, signup_id: int):
     signup = db.session.get(SignUp, signup_id)
     if signup is None or signup.session_id != s.id:
         abort(404)
+    due = None
+    if request.form.get("due"):
+        try:
+            due = dt.date.fromisoformat(request.form["due"])
+        except ValueError:
+            flash(_("The term is not a date."), "error")
+            return redirect(url_for("protocols.session", session_id=s.id)), 303
     return _run(
         lambda: ops.record_visit(
             signup,
@@ -285,6 +296,9 @@ def visit(session_id: int, signup_id: int):
             oral_questions=request.form.get("oral") or None,
             outcome=request.form.get("outcome") or None,
             language=request.form.get("language") or None,
+            executors=[c for c in request.form.getlist("executors") if c],
+            due=due,
+            explained=bool(request.form.get("explained")),
         ),
         _("Recorded."),
         url_for("protocols.session", session_id=s.id),
@@ -297,9 +311,9 @@ def minutes_out(session_id: int):
     """Minutes of the reception generated from the visits (R-PROT-1), in kk or ru."""
     s = _session_or_404(session_id)
     lang = request.args.get("lang", "ru") if request.args.get("lang") in ("kk", "ru") else "ru"
-    from docflow.protocols.minutes_out import minutes_data_for_session, render_minutes
+    from docflow.protocols.minutes_out import render_minutes
 
-    data = render_minutes(minutes_data_for_session(s, lang), lang)
+    data = render_minutes(ops.minutes_data_for_session(s, lang), lang)
     return send_file(
         io.BytesIO(data),
         as_attachment=True,
@@ -379,6 +393,7 @@ def minutes(minutes_id: int):
             if request.form.get(f"skip-{a.number}"):
                 continue
             a.executors = [c for c in request.form.getlist(f"executors-{a.number}") if c]
+            a.executor_users = [u for u in request.form.getlist(f"employees-{a.number}") if u]
             due = request.form.get(f"due-{a.number}")
             try:
                 a.due = dt.date.fromisoformat(due) if due else None
@@ -397,6 +412,13 @@ def minutes(minutes_id: int):
             url_for("protocols.minutes", minutes_id=m.id),
         )
     rows = ops.assignments_for(minutes=m) if m.status == "confirmed" else []
+    from docflow.routing.operations import subdivision_staff
+
+    staff = {
+        sub.code: subdivision_staff(sub)
+        for sub in subdivisions
+        if sub.kind in ("department", "district")
+    }
     items = {
         i.id: i
         for i in db.session.scalars(
@@ -405,6 +427,7 @@ def minutes(minutes_id: int):
     }
     return render_template(
         "protocols/minutes.html",
+        staff=staff,
         m=m,
         subdivisions=subdivisions,
         rows=rows,

@@ -30,6 +30,7 @@ from docflow.core.settings import get_setting
 from docflow.core.workflow import WorkflowError
 from docflow.extensions import db
 from docflow.org.models import Official, Organisation
+from docflow.outgoing import hooks as outgoing
 from docflow.protocols.models import ReceptionSchedule, ReceptionSession, SignUp
 from docflow.protocols.workflow import SESSION, SIGNUP
 from docflow.registry.models import IncomingItem
@@ -519,6 +520,7 @@ def cancel_session(
         signup.session_id = None
         signup.queue_position = None
         signup.slot_time = None
+    outgoing.reception_cancelled(session, signups, actor, today)  # R-RECV-8: registered notices
     audit.record(
         CANCEL_AUDIT_ACTION,
         session,

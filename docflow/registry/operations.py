@@ -20,6 +20,7 @@ from docflow.core.security import AccessDenied, Permission, has_permission
 from docflow.core.settings import get_setting
 from docflow.core.storage import FileTooLarge, get_storage
 from docflow.extensions import db
+from docflow.outgoing import hooks as outgoing
 from docflow.registry import search
 from docflow.registry.models import Annotation, Applicant, Attachment, IncomingItem, ItemLink
 from docflow.registry.repeats import name_key
@@ -85,6 +86,9 @@ class RegistrationData:
     signed: bool = True
     idempotency_key: str | None = None
     link_to: list[tuple[str, str]] = field(default_factory=list)  # (public_id, link kind)
+    # Recorded in the minutes of a personal reception: the minutes are its protocol (R-REG-2),
+    # so it is not sent back for missing details.
+    recorded_in_minutes: bool = False
 
 
 def _clean(value: str | None) -> str | None:
@@ -310,7 +314,8 @@ def register(data: RegistrationData, actor: Any) -> IncomingItem:
     )
     for target, kind in targets:
         _add_link(item, target, kind, actor)
-    _completeness(item, actor)
+    if not data.recorded_in_minutes:
+        _completeness(item, actor)
     search.reindex(item)
     return item
 
@@ -319,6 +324,7 @@ def _completeness(item: IncomingItem, actor: Any) -> None:
     if item.kind == "reception_request" and not (item.summary or "").strip():
         item.notice_text = LEFT_WITHOUT_CONSIDERATION_NOTICE.format(number=item.reg_number)
         INCOMING.fire(item, "leave_without_consideration", actor, comment="R-REG-6")
+        outgoing.left_without_consideration(item, actor)  # R-REG-6: registered outgoing notice
         return
     missing = missing_details(item)
     if not missing:
@@ -329,6 +335,7 @@ def _completeness(item: IncomingItem, actor: Any) -> None:
     item.correction_due = due
     item.notice_text = notice_text(item, missing, due)
     INCOMING.fire(item, "request_correction", actor, comment="R-REG-5: " + ", ".join(missing))
+    outgoing.correction_requested(item, actor)  # R-REG-5: registered outgoing notice
 
 
 def _link_targets(links: list[tuple[str, str]]) -> list[tuple[IncomingItem, str]]:

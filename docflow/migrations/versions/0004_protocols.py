@@ -150,6 +150,9 @@ def upgrade():
         sa.Column("came", sa.Boolean(), nullable=True),
         sa.Column("oral_questions", sa.Text(), nullable=True),
         sa.Column("outcome", sa.Text(), nullable=True),
+        sa.Column("decision_executors", sa.JSON(), nullable=True),
+        sa.Column("decision_due", sa.Date(), nullable=True),
+        sa.Column("explained", sa.Boolean(), nullable=False),
         sa.Column("created_at", docflow.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("state", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(

@@ -1,0 +1,153 @@
+"""Minutes in → protocol assignments on control (R-PROT-1, R-PROT-2, R-CTRL-1, R-REG-7, R-ROUTE-4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+
+from docflow.core.workflow import TransitionNotAvailable
+from docflow.extensions import db
+from docflow.org.models import user_by_username
+from docflow.protocols import operations as ops
+from docflow.registry.models import IncomingItem
+from docflow.registry.operations import ApplicantData, link_items
+from docflow.routing import operations as routing_ops
+from docflow.routing.operations import RuleViolation
+
+DATA = Path(__file__).resolve().parent / "data"
+RU = DATA / "minutes-ru-table.docx"
+
+
+@pytest.fixture
+def uploaded(app, controller):
+    def upload(path: Path = RU):
+        parsed = ops.parse_upload(path)
+        minutes = ops.store_minutes(
+            controller, filename=path.name, stream=io.BytesIO(path.read_bytes()), parsed=parsed
+        )
+        db.session.commit()
+        return minutes
+
+    return upload
+
+
+def test_r_prot_1_and_2_confirmed_minutes_put_assignments_on_control(uploaded, controller):
+    minutes = uploaded()
+    assert (minutes.number, minutes.date) == ("41", dt.date(2026, 10, 15))
+    created = ops.confirm_minutes(minutes, controller, ops.assignments_input_from(minutes.parsed))
+    db.session.commit()
+    assert [(a.number, a.executors, a.due.isoformat()) for a in created] == [
+        ("1", ["ENERGY"], "2026-10-30"),
+        ("2", ["HOUSING", "ALMALY"], "2026-11-13"),
+        ("3", ["LAND"], "2026-11-05"),
+    ]
+    items = [db.session.get(IncomingItem, a.item_id) for a in created]
+    assert all(i.from_reception and i.channel == "reception" for i in items)  # R-REG-2 mark
+    assert [i.due_date for i in items] == [a.due for a in created]
+    assert [i.state for i in items] == ["distributed"] * 3
+    assert (
+        items[0].applicants[0].iin == "850315301235"
+        and items[2].applicants[0].bin == "940140000385"
+    )
+    assert [(d.subdivision.code, d.responsible) for d in routing_ops.distributions(items[1])] == [
+        ("HOUSING", True),
+        ("ALMALY", False),
+    ]
+    # R-REG-7: the scans of reception appeals within 3 working days of the minutes.
+    assert created[0].scan_due == dt.date(2026, 10, 20)
+    assert {a.id for a in ops.late_scans(dt.date(2026, 11, 1))} == {a.id for a in created}
+    # R-CTRL-1 / R-PROT-2: only the final answer removes them from control.
+    with pytest.raises(TransitionNotAvailable):
+        routing_ops.close(items[0], controller)
+    assert minutes.status == "confirmed"
+    with pytest.raises(ops.ReceptionError):
+        ops.confirm_minutes(minutes, controller, [])
+
+
+def test_controller_corrections_are_used(uploaded, controller):
+    minutes = uploaded()
+    inputs = ops.assignments_input_from(minutes.parsed)
+    inputs[0].executors = ["COMFORT"]
+    inputs[0].due = dt.date(2026, 11, 2)
+    created = ops.confirm_minutes(minutes, controller, inputs[:1])
+    assert (created[0].executors, created[0].due) == (["COMFORT"], dt.date(2026, 11, 2))
+
+
+def test_unmatched_executor_or_missing_term_is_refused_not_guessed(uploaded, controller):
+    minutes = uploaded()
+    inputs = ops.assignments_input_from(minutes.parsed)
+    inputs[0].executors = []
+    with pytest.raises(ops.ReceptionError, match="executor"):
+        ops.confirm_minutes(minutes, controller, inputs)
+    inputs = ops.assignments_input_from(minutes.parsed)
+    inputs[1].due = None
+    with pytest.raises(ops.ReceptionError, match="term"):
+        ops.confirm_minutes(minutes, controller, inputs)
+    assert minutes.status == "draft"
+    assert db.session.query(IncomingItem).count() == 0  # nothing half-created
+
+
+def test_r_route_4_import_from_minutes_path(uploaded, controller, make_item, app):
+    """An employee named in the minutes who handled the applicant's earlier case is refused."""
+    users = {n: user_by_username(n) for n in ("head.energy", "exec.energy", "clerk")}
+    earlier = make_item(
+        applicant=ApplicantData(
+            full_name="Серикбаев Нурлан Аскарович", iin="850315301235", address="Алматы"
+        ),
+        summary="Горячей воды нет",
+    )
+    routing_ops.distribute(earlier, controller, ["ENERGY"])
+    routing_ops.assign_executors(earlier, users["head.energy"], [users["exec.energy"].id])
+    # The appeal handed in at the reception, linked to that case.
+    reception = make_item(
+        channel="reception",
+        applicant=ApplicantData(
+            full_name="Серикбаев Нурлан Аскарович", iin="850315301235", address="Алматы"
+        ),
+        summary="Отсутствие горячего водоснабжения",
+    )
+    link_items(reception, earlier, "reception_same_question", users["clerk"])
+    db.session.commit()
+    minutes = uploaded()
+    inputs = ops.assignments_input_from(minutes.parsed)[:1]
+    inputs[0].executor_users = ["exec.energy"]
+    with pytest.raises(RuleViolation, match=earlier.reg_number):
+        ops.confirm_minutes(minutes, controller, inputs)
+    db.session.rollback()
+    inputs[0].executor_users = ["exec2.energy"]
+    minutes = db.session.get(type(minutes), minutes.id)
+    created = ops.confirm_minutes(minutes, controller, inputs)
+    assert created[0].item_id == reception.id  # matched the reception appeal by IIN
+    assert [a.user.username for a in routing_ops.active_executors(reception)] == ["exec2.energy"]
+
+
+def test_generated_minutes_read_back_into_the_same_assignments(
+    make_request, make_session, akim_official, controller, app, tmp_path
+):
+    """Minutes out → minutes in (R-PROT-1): the decisions recorded at the reception come back."""
+    from docflow.protocols.minutes_out import render_minutes
+
+    session = make_session()
+    item = make_request()
+    s = ops.create_signup(item, akim_official, controller)
+    ops.propose_date(s, session, controller, "ok")
+    ops.distribute_list(session, controller)
+    ops.record_visit(
+        s,
+        controller,
+        came=True,
+        outcome="Ыстық суды қалпына келтіру",
+        executors=["ENERGY", "AUEZOV"],
+        due=dt.date(2026, 12, 15),
+    )
+    for lang in ("kk", "ru"):
+        path = tmp_path / f"m-{lang}.docx"
+        path.write_bytes(render_minutes(ops.minutes_data_for_session(session, lang), lang))
+        parsed = ops.parse_upload(path)["result"]
+        assert [(a["executors"], a["due"]) for a in parsed["assignments"]] == [
+            (["ENERGY", "AUEZOV"], "2026-12-15")
+        ]
+        assert parsed["assignments"][0]["iin"] == "850315301235"
