@@ -81,10 +81,11 @@ def _import_models() -> None:
     import docflow.core.settings
     import docflow.core.workflow
     import docflow.org.models
-    import docflow.registry.models
-    import docflow.registry.workflow
+    import docflow.outgoing.models
     import docflow.protocols.models
     import docflow.protocols.workflow
+    import docflow.registry.models
+    import docflow.registry.workflow
     import docflow.routing.models
     import docflow.routing.operations
     import docflow.routing.workflow  # noqa: F401
@@ -156,12 +157,15 @@ def _register_blueprints(app: Flask) -> None:
     from docflow.routing.blueprint import bp as routing_bp
 
     app.register_blueprint(routing_bp)
-    import docflow.protocols.views  # noqa: F401  (routes on the protocols blueprints)
+    import docflow.protocols.views
     from docflow.protocols.blueprint import bp as protocols_bp
     from docflow.protocols.blueprint import public_bp
 
     app.register_blueprint(protocols_bp)
     app.register_blueprint(public_bp)
+    from docflow.outgoing.views import bp as outgoing_bp
+
+    app.register_blueprint(outgoing_bp)
     import docflow.registry.api
     import docflow.routing.api  # noqa: F401  (routes on the API blueprint)
     from docflow.api import bp as api_bp

@@ -20,6 +20,7 @@ from docflow.core.security import AccessDenied, Permission, Role, has_permission
 from docflow.core.workflow import GuardRefused, WorkflowError
 from docflow.extensions import db
 from docflow.org.models import RoleGrant, Subdivision, User, subdivision_by_code
+from docflow.outgoing import hooks as outgoing
 from docflow.registry import operations as registry_ops
 from docflow.registry import search
 from docflow.registry.models import LOCAL_ROLE_PROVIDERS, IncomingItem, ItemLink
@@ -421,6 +422,7 @@ def extend(
     )
     item.due_date = new_due
     db.session.flush()
+    outgoing.extended(ext, actor)  # R-DEADLINE-2: registered outgoing notice
     return ext
 
 
@@ -538,6 +540,7 @@ def forward(
         params={"body": body.strip()},
     )
     db.session.flush()
+    outgoing.forwarded(fwd, actor)  # R-ROUTE-2: registered outgoing notice
     search.reindex(item)
     return fwd
 
@@ -550,6 +553,7 @@ def forwarding_deadline(item: IncomingItem) -> dt.date:
 def mark_notice_sent(record: Extension | Forwarding, actor: Any) -> None:
     record.notice_sent_at = dt.datetime.now(dt.UTC)
     audit.record("notice_sent", record)
+    outgoing.notice_marked_sent(record, actor)  # the outgoing journal records it too
 
 
 def earlier_decision(item: IncomingItem) -> IncomingItem | None:

@@ -105,7 +105,9 @@ def upgrade():
             batch_op.f("ix_incoming_item_registration_date"), ["registration_date"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_incoming_item_state"), ["state"], unique=False)
-        batch_op.create_index("ix_incoming_item_state_due", ["state", "due_date", "subdivision_id"], unique=False)
+        batch_op.create_index(
+            "ix_incoming_item_state_due", ["state", "due_date", "subdivision_id"], unique=False
+        )
         batch_op.create_index(
             batch_op.f("ix_incoming_item_subdivision_id"), ["subdivision_id"], unique=False
         )

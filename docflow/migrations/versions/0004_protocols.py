@@ -10,7 +10,6 @@ from alembic import op
 
 import docflow.core.db
 
-
 # revision identifiers, used by Alembic.
 revision = "0004"
 down_revision = "0003"

@@ -1,0 +1,1 @@
+"""Outgoing notices to applicants: a journal of registered, numbered, deadline-watched notices."""

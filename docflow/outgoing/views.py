@@ -1,0 +1,188 @@
+"""Outgoing-notice pages: the journal, a notice (texts, PDF, mark sent), the item page's list.
+
+Clerks and controllers mark notices sent; inspectors and everyone who sees the registry read.
+"""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from docflow.core import audit
+from docflow.core.calendar import get_calendar
+from docflow.core.security import AccessDenied
+from docflow.core.workflow import WorkflowError
+from docflow.extensions import db
+from docflow.org.models import Organisation
+from docflow.outgoing import operations
+from docflow.outgoing.forms import JournalFilterForm, MarkSentForm
+from docflow.outgoing.models import (
+    CHANNELS,
+    KINDS,
+    OutgoingNotice,
+    notice_by_public_id,
+    notices_for_item,
+)
+from docflow.outgoing.printing import NoticePrint, render_notice_pdf
+from docflow.registry.blueprint import ITEM_PANELS
+from docflow.registry.models import IncomingItem
+
+bp = Blueprint("outgoing", __name__, url_prefix="/outgoing")
+PAGE_SIZE = 50
+
+
+def _today():
+    return get_calendar().local_now().date()
+
+
+def _require_read() -> None:
+    if not operations.can_read(current_user):
+        abort(403)
+
+
+def _notice_or_404(public_id: str) -> OutgoingNotice:
+    _require_read()
+    notice = notice_by_public_id(public_id)
+    if notice is None:
+        abort(404)
+    return notice
+
+
+@bp.app_context_processor
+def _helpers() -> dict:
+    def outgoing_notices(item_id: int | None, source: object = None) -> list[OutgoingNotice]:
+        """The item's notices (only for those who may read the journal); of one record if given."""
+        if item_id is None or not operations.can_read(current_user):
+            return []
+        rows = notices_for_item(item_id)
+        if source is not None:
+            rows = [
+                n
+                for n in rows
+                if n.source_type == source.__tablename__ and n.source_id == source.id
+            ]
+        return rows
+
+    return {"outgoing_notices": outgoing_notices, "outgoing_kinds": KINDS}
+
+
+@bp.route("/")
+@login_required
+def journal():
+    _require_read()
+    form = JournalFilterForm(request.args)
+    form.validate()
+    today = _today()
+    page = max(1, request.args.get("page", 1, type=int))
+    query = operations.journal_query(
+        not_sent=bool(form.not_sent.data),
+        overdue_only=bool(form.overdue.data),
+        kind=form.kind.data or None,
+        today=today,
+    )
+    rows = list(db.session.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)))
+    items = {
+        i.id: i
+        for i in db.session.scalars(
+            select(IncomingItem).where(IncomingItem.id.in_({n.item_id for n in rows}))
+        )
+    }
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "outgoing/journal.html",
+        form=form,
+        notices=rows[:PAGE_SIZE],
+        items=items,
+        page=page,
+        has_next=len(rows) > PAGE_SIZE,
+        args=args,
+        today=today,
+        kinds=KINDS,
+        channels=CHANNELS,
+        overdue_count=len(operations.overdue(today)),
+        due_soon_count=len(operations.due_soon(today)),
+    )
+
+
+@bp.route("/<public_id>")
+@login_required
+def notice(public_id: str):
+    n = _notice_or_404(public_id)
+    audit.record_access("view", n)  # R-PD-1: the recipient's name and address
+    can_manage = operations.can_manage(current_user)
+    return render_template(
+        "outgoing/notice.html",
+        n=n,
+        item=db.session.get(IncomingItem, n.item_id),
+        kinds=KINDS,
+        channels=CHANNELS,
+        today=_today(),
+        can_manage=can_manage,
+        form=MarkSentForm() if can_manage and n.sent_on is None else None,
+    )
+
+
+@bp.route("/<public_id>/notice.pdf")
+@login_required
+def pdf(public_id: str):
+    n = _notice_or_404(public_id)
+    lang = request.args.get("lang", "both")
+    if lang not in ("kk", "ru", "both"):
+        abort(400)
+    item = db.session.get(IncomingItem, n.item_id)
+    org = db.session.scalar(select(Organisation).order_by(Organisation.id).limit(1))
+    data = NoticePrint(
+        reg_number=n.reg_number,
+        registered_at=n.registered_at,
+        recipient=n.recipient,
+        item_number=item.reg_number,
+        item_date=item.registration_date,
+        organisation=dict(org.names) if org else {},
+        text_kk=n.text_kk,
+        text_ru=n.text_ru,
+    )
+    audit.record_access("print", n)
+    return send_file(
+        io.BytesIO(render_notice_pdf(data, lang)),
+        mimetype="application/pdf",
+        download_name=f"notice-{n.reg_number}.pdf",
+    )
+
+
+@bp.route("/<public_id>/sent", methods=["POST"])
+@login_required
+def mark_sent(public_id: str):
+    n = _notice_or_404(public_id)
+    if not operations.can_manage(current_user):
+        abort(403)
+    target = url_for("outgoing.notice", public_id=n.public_id)
+    form = MarkSentForm()
+    if not form.validate_on_submit():
+        flash(_("Choose how the notice was sent."), "error")
+        return redirect(target), 303
+    try:
+        operations.mark_sent(n, current_user, channel=form.channel.data, sent_on=form.sent_on.data)
+    except (WorkflowError, AccessDenied) as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(target), 303
+    db.session.commit()
+    flash(_("The notice %(number)s is recorded as sent.", number=n.reg_number), "info")
+    return redirect(target), 303
+
+
+def item_panel(item: IncomingItem, user):
+    """The item page's list of its notices (registered with the registry's ITEM_PANELS)."""
+    if not operations.can_read(user):
+        return None
+    notices = notices_for_item(item.id)
+    if not notices:
+        return None
+    return "outgoing/_item_panel.html", {"notices": notices, "kinds": KINDS, "today": _today()}
+
+
+ITEM_PANELS.append(item_panel)
