@@ -41,6 +41,7 @@ SETTING_KEYS = (
     "competence",
     "reminders",
     "reception",
+    "auto_assign",  # {SUBDIVISION: username}: the head's standing instruction
 )
 TERM_UNITS = ("working", "calendar")
 

@@ -198,3 +198,41 @@ def _answer(item, user, data):
         stream=f.stream,
         final=_flag(data.get("final", True)),
     )
+
+
+@bp.route("/routing/bulk-assign", methods=["POST"])
+@api_auth
+def bulk_assign():
+    """Assign the same executors to several items; per-item results (R-ROUTE-4 refusals named)."""
+    from docflow.registry.models import item_by_public_id
+
+    data = _payload()
+    ids = data.get("items")
+    if not isinstance(ids, list) or not ids or len(ids) > 200:
+        raise ApiError(
+            422,
+            "invalid",
+            _l("The data is not valid."),
+            fields={"items": str(_l("A list of 1 to 200 item ids is expected."))},
+        )
+    items = []
+    for public_id in ids:
+        item = item_by_public_id(str(public_id))
+        if item is None:
+            raise ApiError(404, "not_found", _l("No such item."))
+        items.append(item)
+    results = ops.bulk_assign(
+        items, g.api_user, _users(data.get("executors")), reason=data.get("reason")
+    )
+    db.session.commit()
+    return jsonify(
+        results=[
+            {
+                "item": r.item.public_id,
+                "reg_number": r.item.reg_number,
+                "ok": r.ok,
+                "message": r.message,
+            }
+            for r in results
+        ]
+    )

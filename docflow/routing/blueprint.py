@@ -347,4 +347,31 @@ def read_notification(notification_id: int):
     ), 303
 
 
+@bp.route("/bulk-assign", methods=["POST"])
+@login_required
+def bulk_assign():
+    """The head assigns one executor to several items of the subdivision at once."""
+    CommentForm().validate()
+    items = [
+        i for i in (item_by_public_id(x) for x in request.form.getlist("items")) if i is not None
+    ]
+    user_ids = [int(x) for x in request.form.getlist("executors") if x.isdigit()]
+    if not items or not user_ids:
+        flash(_("Choose the items and the executor."), "error")
+        return redirect(url_for("routing.dashboard")), 303
+    results = operations.bulk_assign(
+        items, current_user, user_ids, reason=request.form.get("reason") or None
+    )
+    db.session.commit()
+    done = [r for r in results if r.ok]
+    if done:
+        flash(
+            _("Assigned: %(numbers)s.", numbers=", ".join(r.item.reg_number for r in done)), "info"
+        )
+    for r in results:
+        if not r.ok:
+            flash(f"{r.item.reg_number}: {r.message}", "error")
+    return redirect(url_for("routing.dashboard")), 303
+
+
 __all__ = ["bp", "user_by_username"]

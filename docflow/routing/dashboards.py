@@ -102,6 +102,13 @@ def for_user(user: Any, today: dt.date) -> dict[str, Any]:
     }
     if data["is_head"]:
         heads = _local_subdivision_ids(user, Role.HEAD)
+        from docflow.routing.operations import subdivision_staff
+
+        data["staff"] = [
+            u
+            for sub in db.session.scalars(select(Subdivision).where(Subdivision.id.in_(heads)))
+            for u in subdivision_staff(sub)
+        ]
         data["subdivision_items"] = _list(
             select(IncomingItem).where(
                 IncomingItem.state.in_(active_states()),

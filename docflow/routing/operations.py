@@ -245,7 +245,77 @@ def distribute(
         params={"subdivisions": [s.code for s in subs]},
     )
     _learn(item, subs[0].code)
+    if not redistribute:
+        auto_assign(item, subs[0])
     search.reindex(item)
+
+
+class _StandingInstruction:
+    """The head's standing instruction ("items of this subdivision go to …"), acted on by the
+    system: it holds the head's local role for that subdivision only."""
+
+    id = None
+    is_active = True
+    display_name = "system (standing instruction)"
+    username = "system"
+
+    def __init__(self, code: str) -> None:
+        self._code = code
+
+    def role_grants(self):
+        return [("head", self._code)]
+
+
+def auto_assign(item: IncomingItem, subdivision: Subdivision) -> ExecutorAssignment | None:
+    """Automatic assignment from the profile's ``auto_assign`` {CODE: username} setting.
+
+    Goes through ``assign_executors`` like every other path, so a previous handler of the
+    linked case is never chosen (R-ROUTE-4): the item then waits for the head instead.
+    """
+    from docflow.core.settings import get_setting
+
+    username = (get_setting("auto_assign") or {}).get(subdivision.code)
+    if not username:
+        return None
+    user = db.session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    if user is None:
+        return None
+    try:
+        with db.session.begin_nested():
+            rows = assign_executors(
+                item,
+                _StandingInstruction(subdivision.code),
+                [user.id],
+                reason=str(_l("Standing instruction of the head")),
+            )
+    except (RuleViolation, WorkflowError) as exc:
+        audit.record("auto_assign_skipped", item, summary={"user": username, "reason": exc.message})
+        return None
+    return rows[0]
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    item: IncomingItem
+    ok: bool
+    message: str | None = None
+
+
+def bulk_assign(
+    items: list[IncomingItem], actor: Any, user_ids: list[int], reason: str | None = None
+) -> list[BulkResult]:
+    """Assign the same executors to several items; each item on its own, through the single
+    door (R-ROUTE-4): a refusal on one item names its earlier case and leaves the others done."""
+    results = []
+    for item in items:
+        try:
+            with db.session.begin_nested():
+                assign_executors(item, actor, user_ids, reason=reason)
+        except (WorkflowError, AccessDenied) as exc:
+            results.append(BulkResult(item, False, exc.message))
+        else:
+            results.append(BulkResult(item, True))
+    return results
 
 
 def _learn(item: IncomingItem, code: str) -> None:
