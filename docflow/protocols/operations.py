@@ -301,6 +301,14 @@ def minutes_data_for_session(session: ReceptionSession, lang: str):
 
 
 @atomic
+def set_participants(session: ReceptionSession, actor: Any, lines: list[str]) -> None:
+    """Representatives of other bodies at the reception (R-RECV-9): one "body — name" per line."""
+    if not has_permission(actor, Permission.MANAGE_RECEPTION):
+        raise AccessDenied()
+    session.participants = [line.strip()[:300] for line in lines if line.strip()][:50] or None
+
+
+@atomic
 def register_written_appeal(
     signup: SignUp, actor: Any, data: registry_ops.RegistrationData
 ) -> IncomingItem:

@@ -263,6 +263,18 @@ def session(session_id: int):
     )
 
 
+@bp.route("/sessions/<int:session_id>/participants", methods=["POST"])
+@login_required
+def participants(session_id: int):
+    s = _session_or_404(session_id)
+    lines = (request.form.get("participants") or "").splitlines()
+    return _run(
+        lambda: ops.set_participants(s, current_user, lines),
+        _("The participants are recorded."),
+        url_for("protocols.session", session_id=s.id),
+    )
+
+
 @bp.route("/sessions/<int:session_id>/list", methods=["POST"])
 @login_required
 def distribute_list(session_id: int):

@@ -233,6 +233,8 @@ def register():
     _require(Permission.REGISTER)
     form = RegistrationForm()
     errors: dict[str, str] = {}
+    if request.method == "GET" and request.args.get("same_applicant_as"):
+        _prefill_from(form, request.args["same_applicant_as"], request.args.get("channel"))
     if request.method == "POST" and form.validate():
         data = _registration_data(form)
         files = [f for f in form.files.data or [] if f and f.filename]
@@ -257,6 +259,30 @@ def register():
     return render_template(
         "registry/register.html", form=form, errors=errors, applicant_types=APPLICANT_TYPES
     ), status
+
+
+def _prefill_from(form: RegistrationForm, public_id: str, channel: str | None) -> None:
+    """A new appeal of the same applicant (e.g. handed in at a personal reception): the
+    applicant is copied server-side, so no identifier travels in the URL (R-PD-1), and the new
+    item is linked to that case (R-ROUTE-4 sees the link)."""
+    source = item_by_public_id(public_id)
+    if source is None or not has_permission(current_user, Permission.VIEW, source):
+        return
+    for i, a in enumerate(source.applicants[:1]):
+        sub = form.applicants[i].form
+        sub.type.data, sub.full_name.data, sub.iin.data = a.type, a.full_name, a.iin
+        sub.organisation_name.data, sub.bin.data, sub.address.data = (
+            a.organisation_name,
+            a.bin,
+            a.address,
+        )
+        sub.phone.data, sub.email.data = a.phone, a.email
+    form.language.data = source.language or form.language.data
+    if channel == "reception":
+        form.channel.data, form.from_reception.data = "reception", True
+        form.link_kind.data = "reception_same_question"
+    form.addressee.data = source.addressee
+    form.link_to.data = source.public_id
 
 
 def _attach_each(item: IncomingItem, files: list) -> list[str]:

@@ -181,3 +181,22 @@ def test_reception_day_visit_and_written_appeal_linked(
         (item.id, "reception_same_question")
     ]
     db.session.flush()
+
+
+def test_r_recv_9_participants_and_r_reg_2_written_appeal_prefilled(
+    make_request, make_session, akim_official, controller, app, login, client
+):
+    session = make_session()
+    ops.set_participants(session, controller, ["Алматы қаласының прокуратурасы — Ахметов А.", "  "])
+    assert session.participants == ["Алматы қаласының прокуратурасы — Ахметов А."]
+    with pytest.raises(AccessDenied):
+        ops.set_participants(session, user_by_username("clerk"), ["x"])
+    item = make_request()
+    db.session.commit()
+    login("clerk")
+    page = client.get(
+        f"/registry/new?same_applicant_as={item.public_id}&channel=reception"
+    ).get_data(as_text=True)
+    assert "850315301235" in page  # copied server-side: the URL carries no identifier (R-PD-1)
+    assert 'value="reception" selected' in page or 'selected value="reception"' in page
+    assert f'value="{item.public_id}"' in page  # the new appeal is linked to the request
