@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from docflow.registry.slips import FONT, FontNotFoundError, find_font, format_local
+from docflow.core.pdf import FONT, new_pdf
+from docflow.registry.slips import format_local
 
 LABELS = {
     "kk": {
@@ -43,16 +44,7 @@ class NoticePrint:
 
 
 def _pdf(data: NoticePrint, lang: str) -> FPDF:
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
-    regular = find_font(False)
-    try:
-        bold = find_font(True)
-    except FontNotFoundError:
-        bold = regular
-    pdf.add_font(FONT, "", str(regular))
-    pdf.add_font(FONT, "B", str(bold))
-    pdf.set_margins(20, 15, 15)
-    pdf.set_auto_page_break(True, margin=15)
+    pdf = new_pdf("P", margins=(20, 15, 15))
     pdf.set_title(data.reg_number)
     pdf.set_subject(data.item_number)
     pdf.set_creator("docflow")

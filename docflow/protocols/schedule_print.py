@@ -2,7 +2,7 @@
 
 One row per official: full name, position, days and hours, place. Only approved schedules are
 printed (``published_schedule``). The PDF embeds DejaVu Sans (every Kazakh letter), found by the
-registry's :func:`docflow.registry.slips.find_font`.
+the office's one font setup, :func:`docflow.core.pdf.new_pdf`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
+from docflow.core.pdf import FONT, new_pdf
 from docflow.protocols.schedules import (
     PUBLIC_TEXT,
     PublishedOfficial,
@@ -25,9 +26,7 @@ from docflow.protocols.schedules import (
     public_lang,
     published_schedule,
 )
-from docflow.registry.slips import FontNotFoundError, find_font
 
-FONT = "DejaVuSans"
 COLUMN_WIDTHS_CM = (6.5, 6.5, 7.7, 6.0)  # full name, position, days and hours, place (landscape A4)
 
 
@@ -119,17 +118,7 @@ def schedule_docx(lang: str, today: dt.date | None = None) -> bytes:
 
 
 def _pdf() -> FPDF:
-    pdf = FPDF(orientation="L", unit="mm", format="A4")
-    regular = find_font(False)
-    try:
-        bold = find_font(True)
-    except FontNotFoundError:
-        bold = regular
-    pdf.add_font(FONT, "", str(regular))
-    pdf.add_font(FONT, "B", str(bold))
-    pdf.set_margins(15, 15, 15)
-    pdf.set_auto_page_break(True, margin=15)
-    return pdf
+    return new_pdf("L")
 
 
 def schedule_pdf(lang: str, today: dt.date | None = None) -> bytes:

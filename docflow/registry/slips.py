@@ -14,11 +14,9 @@ the registration number itself as UTF-8 (byte mode), so any phone reader shows t
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -26,9 +24,10 @@ import segno
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from docflow.core.pdf import FONT, FontNotFoundError, find_font, new_pdf
+
 __all__ = [
     "ALMATY",
-    "FONT_PACKAGE",
     "FontNotFoundError",
     "SlipData",
     "find_font",
@@ -41,28 +40,11 @@ __all__ = [
 ]
 
 ALMATY = ZoneInfo("Asia/Almaty")
-FONT_PACKAGE = "fonts-dejavu-core"
-FONT_ENV = "DOCFLOW_PDF_FONT_DIR"
-FONT_FILES = {False: "DejaVuSans.ttf", True: "DejaVuSans-Bold.ttf"}
-FONT_DIRS = (
-    "/usr/share/fonts/truetype/dejavu",  # Debian, Ubuntu (fonts-dejavu-core)
-    "/usr/share/fonts/dejavu-sans-fonts",  # Fedora
-    "/usr/share/fonts/dejavu",  # older Fedora, openSUSE
-    "/usr/share/fonts/TTF",  # Arch
-    "/usr/local/share/fonts",
-    "/usr/local/share/fonts/dejavu",
-    "/Library/Fonts",
-)
 QR_ERROR = "m"  # ~15 % of the symbol may be damaged (a stamp or a staple across the label)
-FONT = "DejaVuSans"
 A5 = (148.0, 210.0)  # mm; a tuple, not "A5", whose fpdf2 size changed in 2.8.5 (and warns)
 
 # Longest text printed per field: beyond that the slip could not stay on one page.
 _MAX_CHARS = 300
-
-
-class FontNotFoundError(RuntimeError):
-    """The TrueType font for PDFs is not installed."""
 
 
 @dataclass
@@ -82,38 +64,8 @@ class SlipData:
     item_url: str | None = None
 
 
-# --- fonts ---------------------------------------------------------------------------------
-
-
-def find_font(bold: bool = False) -> Path:
-    """Path of DejaVu Sans (``bold``: DejaVu Sans Bold).
-
-    Looks in ``$DOCFLOW_PDF_FONT_DIR`` first, then in the standard font folders of Debian and
-    other systems. Raises :class:`FontNotFoundError` naming the Debian package when missing.
-    """
-    name = FONT_FILES[bool(bold)]
-    dirs = [os.environ[FONT_ENV]] if os.environ.get(FONT_ENV) else []
-    dirs.extend(FONT_DIRS)
-    for folder in dirs:
-        candidate = Path(folder) / name
-        if candidate.is_file():
-            return candidate
-    raise FontNotFoundError(
-        f"Font {name} not found in {', '.join(dirs)}. Install the Debian package "
-        f"{FONT_PACKAGE} (apt-get install {FONT_PACKAGE}) or set {FONT_ENV} to a folder "
-        f"holding {name}."
-    )
-
-
 def _new_pdf(format: str | tuple[float, float], title: str, data: SlipData) -> FPDF:
-    pdf = FPDF(orientation="P", unit="mm", format=format)
-    regular = find_font(False)
-    try:
-        bold = find_font(True)
-    except FontNotFoundError:
-        bold = regular
-    pdf.add_font(FONT, "", str(regular))
-    pdf.add_font(FONT, "B", str(bold))
+    pdf = new_pdf("P", format=format)
     pdf.set_auto_page_break(False)
     pdf.c_margin = 0  # text starts exactly where it is placed; widths below are exact
     pdf.set_title(title)

@@ -11,6 +11,7 @@ import pytest
 import segno
 from PIL import Image
 
+from docflow.core import pdf
 from docflow.registry import slips
 from docflow.registry.batch import decode_qr
 from docflow.registry.slips import (
@@ -169,8 +170,8 @@ def test_decode_qr_reads_utf8_with_eci_marker():
 
 def test_find_font_names_the_debian_package_when_missing(monkeypatch, tmp_path):
     assert find_font().name == "DejaVuSans.ttf"
-    monkeypatch.setattr(slips, "FONT_DIRS", (str(tmp_path),))
-    monkeypatch.delenv(slips.FONT_ENV, raising=False)
+    monkeypatch.setattr(pdf, "FONT_DIRS", (str(tmp_path),))
+    monkeypatch.delenv(pdf.FONT_ENV, raising=False)
     with pytest.raises(FontNotFoundError, match="fonts-dejavu-core"):
         find_font()
     with pytest.raises(FontNotFoundError, match="fonts-dejavu-core"):
@@ -179,5 +180,5 @@ def test_find_font_names_the_debian_package_when_missing(monkeypatch, tmp_path):
 
 def test_find_font_honours_the_environment(monkeypatch, tmp_path):
     (tmp_path / "DejaVuSans.ttf").write_bytes(find_font().read_bytes())
-    monkeypatch.setenv(slips.FONT_ENV, str(tmp_path))
+    monkeypatch.setenv(pdf.FONT_ENV, str(tmp_path))
     assert find_font() == tmp_path / "DejaVuSans.ttf"
