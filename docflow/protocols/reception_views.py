@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -24,13 +25,13 @@ from docflow.protocols.models import PRIORITY_CATEGORIES, Minutes, ReceptionSess
 from docflow.protocols.workflow import SESSION, SIGNUP
 from docflow.registry.models import IncomingItem, item_by_public_id
 
-PRIORITY_TITLES = {
-    "war_veteran": "Ұлы Отан соғысының ардагерлері / Ветераны ВОВ",
-    "combat_veteran": "Жауынгерлік іс-қимыл ардагерлері / Ветераны боевых действий",
-    "labour_veteran": "Еңбек ардагерлері / Ветераны труда",
-    "disability": "Мүгедектігі бар адамдар / Лица с инвалидностью",
-    "pregnant": "Жүкті әйелдер / Беременные женщины",
-    "state_award": "«Алтын Қыран», «Халық қаһарманы», «Қазақстанның Еңбек Ері»",
+PRIORITY_TITLES = {  # R-RECV-5
+    "war_veteran": _l("Great Patriotic War veterans and persons equal to them"),
+    "combat_veteran": _l("Combat veterans"),
+    "labour_veteran": _l("Labour veterans"),
+    "disability": _l("Persons with disabilities"),
+    "pregnant": _l("Pregnant women"),
+    "state_award": _l("Holders of «Altyn Qyran», «Halyq qaharmany», «Qazaqstannyn Enbek Eri»"),
 }
 
 
