@@ -90,6 +90,8 @@ def routing_panel(item: IncomingItem, user):
         ctx["distribute_form"] = form
         ctx["redistribute"] = not can["distribute"]  # already routed: the reason is required
         ctx["suggestions"] = _suggestions(item) if can["distribute"] else []
+        if ctx["suggestions"] and not form.responsible.data:
+            form.responsible.data = ctx["suggestions"][0].code  # the best suggestion, preselected
     if can["distribute"] or can["forward_part"]:
         ctx["forward_form"] = ForwardForm()
     if can["assign"] or can["reassign"] or can["add_co_executors"] or can["delegate"]:
