@@ -9,3 +9,13 @@ def test_login_and_home(client, login):
     r = client.get("/")
     assert r.status_code == 200
     assert "Сапарова" in r.get_data(as_text=True)
+
+
+def test_home_is_role_aware(client, login):
+    login("akim")
+    page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Upcoming receptions" in page and "Records office" not in page
+    client.post("/logout")
+    login("clerk")
+    page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Records office" in page and "Upcoming receptions" not in page

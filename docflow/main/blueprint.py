@@ -44,6 +44,8 @@ def home():
         "register": has_permission(current_user, Permission.REGISTER),
         "control": has_permission(current_user, Permission.DISTRIBUTE),
         "work": any(r in ("head", "executor") for r, _c in current_user.role_grants()),
+        "reception": has_permission(current_user, Permission.HOLD_RECEPTION)
+        or has_permission(current_user, Permission.MANAGE_RECEPTION),
     }
     counts: dict = {}
     if panels["register"] or panels["control"] or panels["work"]:
@@ -56,6 +58,19 @@ def home():
     terms = get_setting("terms", {}) or {}
     term = terms.get("statement", {"days": 15, "unit": "working"})
     registered = cal.registration_date(cal.local_now())
+    if panels["reception"]:
+        from docflow.protocols.models import ReceptionSchedule, ReceptionSession
+
+        counts["upcoming_receptions"] = db.session.scalar(
+            select(func.count())
+            .select_from(ReceptionSession)
+            .where(ReceptionSession.date >= today, ReceptionSession.state == "planned")
+        )
+        counts["schedules_to_approve"] = db.session.scalar(
+            select(func.count())
+            .select_from(ReceptionSchedule)
+            .where(ReceptionSchedule.approved_at.is_(None))
+        )
     return render_template(
         "main/home.html",
         grants=grants,
