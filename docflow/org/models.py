@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Iterable
-from typing import Any
 
 from flask_babel import get_locale
 from flask_login import UserMixin
@@ -195,7 +194,3 @@ def subdivision_by_code(code: str) -> Subdivision | None:
 
 def user_by_username(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username == username))
-
-
-def to_dict(sub: Subdivision) -> dict[str, Any]:
-    return {"code": sub.code, "kind": sub.kind, "names": sub.names}

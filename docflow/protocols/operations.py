@@ -10,7 +10,6 @@ operations (so R-ROUTE-4 holds on this path too) and kept on control until the f
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +33,7 @@ from docflow.protocols.models import (
 )
 from docflow.protocols.workflow import SIGNUP
 from docflow.registry import operations as registry_ops
-from docflow.registry.models import Applicant, IncomingItem, ItemLink
+from docflow.registry.models import Applicant, IncomingItem
 from docflow.registry.repeats import similarity
 from docflow.routing import operations as routing_ops
 
@@ -567,10 +566,3 @@ def assignments_for(
     if executor_code:
         rows = [r for r in rows if executor_code in r.executors]
     return rows
-
-
-def normalise_number(value: str | None) -> str | None:
-    return re.sub(r"\s+", "", value) if value else value
-
-
-__all__ = ["ItemLink", "ReceptionError"]

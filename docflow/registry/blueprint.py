@@ -19,7 +19,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from docflow.core import audit
 from docflow.core.calendar import get_calendar
@@ -27,7 +27,7 @@ from docflow.core.security import Permission, has_permission
 from docflow.core.storage import get_storage
 from docflow.core.workflow import TransitionForbidden, WorkflowError, history
 from docflow.extensions import db
-from docflow.org.models import Subdivision, User
+from docflow.org.models import Subdivision
 from docflow.registry import jobs, operations, queries
 from docflow.registry.forms import (
     AnnotateForm,
@@ -353,7 +353,6 @@ def item(public_id: str):
     candidates = (
         find_candidates(item.applicants, item.summary, exclude_id=item.id) if can_modify else []
     )
-    users = {u.id: u for u in db.session.scalars(select(User))}
     panels = [p for p in (panel(item, current_user) for panel in ITEM_PANELS) if p is not None]
     return render_template(
         "registry/item.html",
@@ -375,7 +374,6 @@ def item(public_id: str):
         applicant_types=APPLICANT_TYPES,
         required_details=REQUIRED_DETAILS,
         state=INCOMING.states[item.state],
-        users=users,
         just_registered=request.args.get("registered") == "1",
     )
 
@@ -605,26 +603,6 @@ def supply(public_id: str):
     db.session.commit()
     flash(_("The details are recorded."), "info")
     return redirect(url_for("registry.item", public_id=public_id)), 303
-
-
-@bp.app_template_global()
-def registry_counts() -> dict[str, int]:
-    """Small counters for the home page of the records office."""
-    today = get_calendar().local_now().date()
-    total_today = db.session.scalar(
-        select(func.count())
-        .select_from(IncomingItem)
-        .where(IncomingItem.registration_date == today)
-    )
-    awaiting = db.session.scalar(
-        select(func.count())
-        .select_from(IncomingItem)
-        .where(IncomingItem.state == "awaiting_correction")
-    )
-    overdue = db.session.scalar(
-        select(func.count()).select_from(IncomingItem).where(queries.overdue_condition(today))
-    )
-    return {"today": total_today or 0, "awaiting": awaiting or 0, "overdue": overdue or 0}
 
 
 @bp.route("/scans", methods=["GET", "POST"])

@@ -15,7 +15,7 @@ from docflow.core.calendar import get_calendar
 from docflow.core.security import AccessDenied, Permission, has_permission
 from docflow.core.workflow import WorkflowError
 from docflow.extensions import db
-from docflow.org.models import Subdivision, user_by_username
+from docflow.org.models import Subdivision
 from docflow.registry.blueprint import ITEM_PANELS
 from docflow.registry.models import IncomingItem, item_by_public_id
 from docflow.registry.workflow import INCOMING
@@ -374,6 +374,3 @@ def bulk_assign():
         if not r.ok:
             flash(f"{r.item.reg_number}: {r.message}", "error")
     return redirect(url_for("routing.dashboard")), 303
-
-
-__all__ = ["bp", "user_by_username"]

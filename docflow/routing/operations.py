@@ -17,7 +17,7 @@ from docflow.core import audit
 from docflow.core.calendar import get_calendar
 from docflow.core.db import atomic
 from docflow.core.security import AccessDenied, Permission, Role, has_permission
-from docflow.core.workflow import GuardRefused, WorkflowError
+from docflow.core.workflow import WorkflowError
 from docflow.extensions import db
 from docflow.org.models import RoleGrant, Subdivision, User, subdivision_by_code
 from docflow.outgoing import hooks as outgoing
@@ -417,14 +417,6 @@ def _acting_subdivision(item: IncomingItem, actor: Any) -> Subdivision:
     raise AccessDenied(str(_l("The item is not in your subdivision.")))
 
 
-def employee_users(codes: list[str]) -> dict[str, list[User]]:
-    out: dict[str, list[User]] = {}
-    for code in codes:
-        sub = subdivision_by_code(code)
-        out[code] = subdivision_staff(sub) if sub else []
-    return out
-
-
 # --- deadlines ----------------------------------------------------------------------------
 
 
@@ -643,6 +635,3 @@ def earlier_decision(item: IncomingItem) -> IncomingItem | None:
 def terminate(item: IncomingItem, actor: Any, comment: str) -> None:
     INCOMING.fire(item, "terminate", actor, comment=comment)
     search.reindex(item)
-
-
-__all__ = ["GuardRefused", "RuleViolation"]

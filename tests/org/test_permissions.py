@@ -19,6 +19,7 @@ from docflow.core.security import (
 )
 from docflow.extensions import db
 from docflow.org.models import RoleGrant, subdivision_by_code, user_by_username
+from tests.org.test_profile import SUBDIVISION_CODES
 
 P = Permission
 
@@ -92,31 +93,7 @@ class Item:
         return list(self.codes)
 
 
-ALL_CODES = [
-    "APPEALS",
-    "ENERGY",
-    "MOBILITY",
-    "EDU",
-    "HEALTH",
-    "SOCIAL",
-    "HOUSING",
-    "URBAN",
-    "LAND",
-    "ECO",
-    "BUSINESS",
-    "CULTURE",
-    "SPORT",
-    "COMFORT",
-    "CONSTR",
-    "ALATAU",
-    "ALMALY",
-    "AUEZOV",
-    "BOSTANDYK",
-    "ZHETYSU",
-    "MEDEU",
-    "NAURYZBAY",
-    "TURKSIB",
-]
+ALL_CODES = SUBDIVISION_CODES
 
 
 def user(name):

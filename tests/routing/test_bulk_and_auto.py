@@ -20,11 +20,15 @@ def test_r_route_4_bulk_path_refuses_only_the_linked_item(routed, make_item, use
     free = make_item(summary="Басқа мәселе")
     for item in (linked, free):
         ops.distribute(item, users["controller"], ["ENERGY"])
-    results = ops.bulk_assign([linked, free], users["head.energy"], [users["exec.energy"].id], reason="топтап")
+    results = ops.bulk_assign(
+        [linked, free], users["head.energy"], [users["exec.energy"].id], reason="топтап"
+    )
     assert [(r.item.id, r.ok) for r in results] == [(linked.id, False), (free.id, True)]
     assert earlier.reg_number in results[0].message and "R-ROUTE-4" in results[0].message
     assert linked.state == "distributed" and ops.active_executors(linked) == []
-    assert free.state == "in_work" and [a.user_id for a in ops.active_executors(free)] == [users["exec.energy"].id]
+    assert free.state == "in_work" and [a.user_id for a in ops.active_executors(free)] == [
+        users["exec.energy"].id
+    ]
 
 
 def test_r_route_4_api_bulk_path(routed, make_item, users, app):
@@ -34,9 +38,11 @@ def test_r_route_4_api_bulk_path(routed, make_item, users, app):
     ops.distribute(linked, users["controller"], ["ENERGY"])
     token = issue_token(users["head.energy"])
     db.session.commit()
-    r = app.test_client().post("/api/v1/routing/bulk-assign", json={"items": [linked.public_id],
-                                                                      "executors": ["exec.energy"]},
-                               headers={"Authorization": f"Bearer {token}"})
+    r = app.test_client().post(
+        "/api/v1/routing/bulk-assign",
+        json={"items": [linked.public_id], "executors": ["exec.energy"]},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert r.status_code == 200
     (result,) = r.get_json()["results"]
     assert result["ok"] is False and "R-ROUTE-4" in result["message"]
@@ -60,7 +66,9 @@ def test_r_route_4_automatic_path_leaves_the_item_to_the_head(routed, make_item,
 
     from docflow.core.audit import AuditEntry
 
-    skipped = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "auto_assign_skipped")).all()
+    skipped = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "auto_assign_skipped")
+    ).all()
     assert skipped and "R-ROUTE-4" in skipped[-1].summary["reason"]
 
 
@@ -72,8 +80,10 @@ def test_bulk_page_for_the_head(routed, make_item, users, app, login, client):
     login("head.energy")
     page = client.get("/routing/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Assign several items at once" in page
-    r = client.post("/routing/bulk-assign", data={"items": [a.public_id, b.public_id],
-                                                  "executors": [str(users["exec.energy"].id)]})
+    r = client.post(
+        "/routing/bulk-assign",
+        data={"items": [a.public_id, b.public_id], "executors": [str(users["exec.energy"].id)]},
+    )
     assert r.status_code == 303
     db.session.expire_all()
     assert a.state == b.state == "in_work"
