@@ -122,6 +122,8 @@ class SignUp(WorkflowMixin, db.Model):
     decision_executors: Mapped[list[str] | None] = mapped_column(JSONType, nullable=True)
     decision_due: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     explained: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # R-RECV-4: the identity document shown (and a representative's proof of authority).
+    identity_document: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     session: Mapped[ReceptionSession | None] = relationship(back_populates="signups")

@@ -240,9 +240,17 @@ def record_visit(
     executors: list[str] | None = None,
     due: dt.date | None = None,
     explained: bool = False,
+    identity_document: str | None = None,
 ) -> None:
     """Who came, what was asked orally, the decision with its executors and term (R-PROT-1),
-    or "explained on the spot"; the language of the reception (R-RECV-10)."""
+    or "explained on the spot"; the language of the reception (R-RECV-10).
+
+    R-RECV-4: nobody is received without the identity document shown (a representative also
+    shows the proof of authority); what was shown is recorded.
+    """
+    identity_document = (identity_document or "").strip() or None
+    if came and identity_document is None:
+        raise ReceptionError(_l("Record the identity document the applicant showed (R-RECV-4)."))
     if came and not explained and executors:
         for code in executors:
             if subdivision_by_code(code) is None:
@@ -250,6 +258,7 @@ def record_visit(
         if due is None:
             raise ReceptionError(_l("Give the term of the assignment."))
     signup.came = came
+    signup.identity_document = identity_document[:300] if identity_document else None
     signup.oral_questions = oral_questions
     signup.outcome = outcome
     signup.explained = explained

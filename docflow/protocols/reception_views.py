@@ -312,6 +312,7 @@ def visit(session_id: int, signup_id: int):
             executors=[c for c in request.form.getlist("executors") if c],
             due=due,
             explained=bool(request.form.get("explained")),
+            identity_document=request.form.get("identity_document"),
         ),
         _("Recorded."),
         url_for("protocols.session", session_id=s.id),

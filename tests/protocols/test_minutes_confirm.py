@@ -139,6 +139,7 @@ def test_generated_minutes_read_back_into_the_same_assignments(
         s,
         controller,
         came=True,
+        identity_document="Жеке куәлік № 012345678",
         outcome="Ыстық суды қалпына келтіру",
         executors=["ENERGY", "AUEZOV"],
         due=dt.date(2026, 12, 15),

@@ -142,7 +142,7 @@ def test_r_recv_12_unknown_ground_refused(make_request, akim_official, controlle
     assert s.state == "pending"
 
 
-def test_reception_day_visit_and_written_appeal_linked(
+def test_r_recv_4_reception_day_visit_and_written_appeal_linked(
     make_request, make_session, akim_official, controller
 ):
     session = make_session()
@@ -150,10 +150,14 @@ def test_reception_day_visit_and_written_appeal_linked(
     s = ops.create_signup(item, akim_official, controller)
     ops.propose_date(s, session, controller, "ok")
     ops.distribute_list(session, controller)
+    with pytest.raises(ops.ReceptionError, match="R-RECV-4"):
+        ops.record_visit(s, controller, came=True, identity_document="  ")
+    assert s.state == "included"  # not received without the identity document
     ops.record_visit(
         s,
         controller,
         came=True,
+        identity_document="Жеке куәлік № 012345678",
         oral_questions="Су құбыры",
         outcome="Тапсырма берілді",
         language="kk",

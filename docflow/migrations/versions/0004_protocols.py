@@ -152,6 +152,7 @@ def upgrade():
         sa.Column("decision_executors", sa.JSON(), nullable=True),
         sa.Column("decision_due", sa.Date(), nullable=True),
         sa.Column("explained", sa.Boolean(), nullable=False),
+        sa.Column("identity_document", sa.String(length=300), nullable=True),
         sa.Column("created_at", docflow.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("state", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(
