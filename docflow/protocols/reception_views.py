@@ -380,6 +380,18 @@ def _minutes_error(exc) -> str:
     return messages.get(getattr(exc, "code", ""), str(exc))
 
 
+# The parser's problems by code, in the user's language (its own messages are English details).
+MINUTES_PROBLEMS = {
+    "no_decision": _l("No decision or assignment is written for this item."),
+    "no_executor": _l("No executor is named: choose the executor."),
+    "executor_uncertain": _l("An executor was matched with low certainty: check it."),
+    "executor_unmatched": _l("An executor named in the minutes was not recognised: choose it."),
+    "no_term": _l("No term is written: give the term."),
+    "term_unreadable": _l("The term could not be read: give the term."),
+    "invalid_identifier": _l("The IIN or BIN in the minutes is not valid: check it."),
+}
+
+
 def _minutes_or_404(minutes_id: int) -> Minutes:
     minutes = db.session.get(Minutes, minutes_id)
     if minutes is None:
@@ -441,6 +453,7 @@ def minutes(minutes_id: int):
     }
     return render_template(
         "protocols/minutes.html",
+        problem_titles=MINUTES_PROBLEMS,
         staff=staff,
         m=m,
         subdivisions=subdivisions,

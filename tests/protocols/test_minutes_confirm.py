@@ -152,3 +152,49 @@ def test_generated_minutes_read_back_into_the_same_assignments(
             (["ENERGY", "AUEZOV"], "2026-12-15")
         ]
         assert parsed["assignments"][0]["iin"] == "850315301235"
+
+
+def test_r_prot_3_preview_shows_what_was_not_understood_in_the_users_language(
+    app, login, client, tmp_path
+):
+    """An executor the parser cannot match and a term it cannot read are shown as problems, in
+    kk/ru/en by their code, and never filled in silently."""
+    from tests.protocols.minutes_builders import docx_bytes
+
+    data = docx_bytes(
+        [
+            "ПРОТОКОЛ № 50",
+            "г. Алматы                                                            16 ноября 2026 года",
+            [
+                [
+                    "№ п/п",
+                    "Ф.И.О. заявителя, адрес",
+                    "Суть обращения",
+                    "Поручение",
+                    "Исполнитель",
+                    "Срок исполнения",
+                ],
+                [
+                    "1",
+                    "Ким Ольга Викторовна, ИИН 780911420014",
+                    "Крыша",
+                    "Рассмотреть вопрос",
+                    "Управление космических исследований",
+                    "по мере возможности",
+                ],
+            ],
+        ]
+    )
+    login("controller")
+    r = client.post(
+        "/reception/minutes/upload",
+        data={"file": (io.BytesIO(data), "m.docx")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 303
+    page = client.get(r.headers["Location"], headers={"Accept-Language": "ru"}).get_data(
+        as_text=True
+    )
+    assert "не распознан: выберите его" in page  # executor_unmatched, in Russian
+    assert "Срок не удалось прочитать" in page or "Срок не указан" in page
+    assert 'name="due-1" value=""' in page  # no term guessed
