@@ -35,6 +35,7 @@ from docflow.protocols.workflow import SIGNUP
 from docflow.registry import operations as registry_ops
 from docflow.registry.models import Applicant, IncomingItem
 from docflow.registry.repeats import similarity
+from docflow.registry.workflow import INCOMING
 from docflow.routing import operations as routing_ops
 
 PRELIMINARY_NOTE_DAYS = 5  # R-RECV-11: the reference note 5 working days before the reception
@@ -84,7 +85,10 @@ def create_signup(
         raise ReceptionError(_l("Only a request for personal reception can be signed up."))
     if item.state not in ("registered",):
         raise ReceptionError(
-            _l("This request is not open for sign-up (its state: %(state)s).", state=item.state)
+            _l(
+                "This request is not open for sign-up (its state: %(state)s).",
+                state=INCOMING.states[item.state].title,
+            )
         )
     if priority and priority not in PRIORITY_CATEGORIES:
         raise ReceptionError(_l("Unknown out-of-turn category."))

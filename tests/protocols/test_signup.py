@@ -204,3 +204,12 @@ def test_r_recv_9_participants_and_r_reg_2_written_appeal_prefilled(
     assert "850315301235" in page  # copied server-side: the URL carries no identifier (R-PD-1)
     assert 'value="reception" selected' in page or 'selected value="reception"' in page
     assert f'value="{item.public_id}"' in page  # the new appeal is linked to the request
+
+
+def test_a_request_not_open_names_its_state_readably(make_request, akim_official, controller, clerk):
+    from docflow.registry import operations as registry_ops
+
+    item = make_request()
+    registry_ops.withdraw(item, clerk, comment="Өтініш беруші бас тартты")
+    with pytest.raises(ops.ReceptionError, match="Withdrawn by the applicant"):
+        ops.create_signup(item, akim_official, controller)
