@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -66,6 +67,9 @@ class IncomingItem(WorkflowMixin, db.Model):
     from_reception: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, index=True)
     anonymous: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     collective: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # A historical case brought in by an import: an earlier case for new items' repeat
+    # detection (R-ROUTE-4), never itself searched for candidates.
+    imported: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     # Completeness (R-REG-5): what is missing, until when it may be supplied, what we told.
     missing_details: Mapped[list[str] | None] = mapped_column(JSONType, nullable=True)
     correction_due: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
@@ -197,6 +201,35 @@ class ItemLink(db.Model):
 
     item: Mapped[IncomingItem] = relationship(foreign_keys=[item_id])
     target: Mapped[IncomingItem] = relationship(foreign_keys=[target_id])
+
+
+class RepeatCandidate(db.Model):
+    """An earlier case of the same applicant on a similar question, found at registration.
+
+    Undecided (``decision`` None), its handlers count as prior handlers of the new item
+    (R-ROUTE-4, the safe default); "linked" made an ``ItemLink``; "dismissed" (with a reason)
+    says it is another question.
+    """
+
+    __tablename__ = "repeat_candidate"
+    __table_args__ = (UniqueConstraint("item_id", "candidate_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("incoming_item.id"), nullable=False, index=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("incoming_item.id"), nullable=False, index=True
+    )
+    similarity: Mapped[float] = mapped_column(Float, nullable=False)
+    reason: Mapped[str] = mapped_column(String(32), nullable=False)  # iin | bin | name_address
+    decision: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    link_kind: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    dismiss_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    item: Mapped[IncomingItem] = relationship(foreign_keys=[item_id])
+    candidate: Mapped[IncomingItem] = relationship(foreign_keys=[candidate_id])
 
 
 class Annotation(db.Model):
