@@ -7,6 +7,7 @@ transaction. The callers checked their own permission before calling.
 - R-REG-6 ``left_without_consideration``: registry ``_completeness``; due 3 working days.
 - R-ROUTE-2 ``forwarding``: routing ``forward``; due the forwarding deadline.
 - R-DEADLINE-2 ``extension``: routing ``extend``; due ``Extension.notice_due``.
+- R-ROUTE-5 ``termination``: routing ``terminate``; due 3 working days from the termination.
 - R-RECV-11 ``signup_inclusion`` / ``signup_time``: protocols ``distribute_list``; due
   ``SignUp.inclusion_notice_due`` / ``SignUp.time_notice_due``.
 - R-RECV-12 ``hearing_draft``: protocols ``propose_refusal``; due the day it is proposed (≥ 3
@@ -27,6 +28,7 @@ from docflow.outgoing.operations import register_notice, source_marked_sent
 from docflow.registry.models import IncomingItem
 
 REGISTRY_NOTICE_DAYS = 3  # R-REG-5 / R-REG-6: the applicant is told within 3 working days
+TERMINATION_NOTICE_DAYS = 3  # R-ROUTE-5 / АППК art. 70(3): told within 3 working days
 
 
 def _registry_due(item: IncomingItem) -> dt.date:
@@ -74,6 +76,22 @@ def extended(ext: Any, actor: Any) -> OutgoingNotice:
     kk, ru = texts.extension(item, ext, actor)
     return register_notice(
         "extension", item, actor, text_kk=kk, text_ru=ru, due_on=ext.notice_due, source=ext
+    )
+
+
+def terminated(item: IncomingItem, earlier: IncomingItem | None, actor: Any) -> OutgoingNotice:
+    """R-ROUTE-5: a repeat appeal terminated; the applicant is told within 3 working days of the
+    termination (counted like the extension notice, R-DEADLINE-2)."""
+    cal = get_calendar()
+    today = cal.local_now().date()
+    kk, ru = texts.termination(item, earlier, actor, today)
+    return register_notice(
+        "termination",
+        item,
+        actor,
+        text_kk=kk,
+        text_ru=ru,
+        due_on=cal.add_working_days(today, TERMINATION_NOTICE_DAYS),
     )
 
 

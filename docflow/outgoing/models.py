@@ -23,6 +23,7 @@ KINDS = {
     "left_without_consideration": _l("Request left without consideration (R-REG-6)"),
     "forwarding": _l("Appeal forwarded to another body (R-ROUTE-2)"),
     "extension": _l("Term of consideration extended (R-DEADLINE-2)"),
+    "termination": _l("Consideration of a repeat appeal terminated (R-ROUTE-5)"),
     "signup_inclusion": _l("Included in the reception list (R-RECV-11)"),
     "signup_time": _l("Date and time of the reception (R-RECV-11)"),
     "hearing_draft": _l("Draft refusal of reception for a hearing (R-RECV-12)"),

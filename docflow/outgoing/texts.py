@@ -134,7 +134,7 @@ def left_without_consideration(item: IncomingItem, actor: Any) -> Texts:
     return _finish(item, actor, kk, ru)
 
 
-# --- routing: R-ROUTE-2 and R-DEADLINE-2 ------------------------------------------------------
+# --- routing: R-ROUTE-2, R-DEADLINE-2, R-ROUTE-5 ----------------------------------------------
 
 
 def forwarding(item: IncomingItem, fwd: Any, actor: Any) -> Texts:
@@ -178,6 +178,37 @@ def extension(item: IncomingItem, ext: Any, actor: Any) -> Texts:
         f"№ {item.reg_number}, в соответствии со статьей 76 Административного процедурно-"
         f"процессуального кодекса Республики Казахстан продлен с {old} до {new}."
         + (f" Причина продления: {reason}." if reason else "")
+    )
+    return _finish(item, actor, kk, ru)
+
+
+def termination(item: IncomingItem, earlier: IncomingItem | None, actor: Any, on: dt.date) -> Texts:
+    """R-ROUTE-5 (АППК art. 70(1), (3), (5)): a repeat appeal with a decision already given,
+    without new arguments or newly discovered circumstances; the applicant told within 3 working
+    days. Names the earlier case the appeal is attached to."""
+    reg, day = fmt_date(item.registration_date), fmt_date(on)
+    if earlier is not None:
+        when = fmt_date(earlier.registration_date)
+        kk_case = f" ({when} күнгі {earlier.reg_number} нөмірлі өтініш)"
+        ru_case = f" (обращение № {earlier.reg_number} от {when})"
+    else:
+        kk_case = ru_case = ""
+    kk = (
+        f"Сіздің {reg} күні {item.reg_number} нөмірімен тіркелген өтінішіңізді қарау Қазақстан "
+        f"Республикасы Әкімшілік рәсімдік-процестік кодексінің 70-бабына сәйкес {day} күні "
+        f"тоқтатылғанын хабарлаймыз: сол мәні мен негіздері бойынша шешім бұрын "
+        f"қабылданған{kk_case}, ал өтініште жаңа дәлелдер немесе жаңадан анықталған мән-жайлар "
+        f"келтірілмеген. Өтінішіңіз бұрын қаралған өтінішке қосып тігілді. Бұл шешімге Қазақстан "
+        f"Республикасының заңнамасында белгіленген тәртіппен шағым жасауға құқығыңыз бар."
+    )
+    ru = (
+        f"Сообщаем, что рассмотрение Вашего обращения, зарегистрированного {reg} под "
+        f"№ {item.reg_number}, {day} прекращено в соответствии со статьей 70 Административного "
+        f"процедурно-процессуального кодекса Республики Казахстан: по тому же предмету и тем же "
+        f"основаниям ранее принято решение{ru_case}, а новых доводов или вновь открывшихся "
+        f"обстоятельств в обращении не приведено. Ваше обращение приобщено к ранее рассмотренному "
+        f"обращению. Данное решение может быть обжаловано в порядке, установленном "
+        f"законодательством Республики Казахстан."
     )
     return _finish(item, actor, kk, ru)
 

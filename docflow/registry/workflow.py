@@ -99,6 +99,8 @@ INCOMING = register(
                 permission=P.MODIFY,
                 condition=_sign_up_without_essence,
             ),
+            # R-REG-8: in writing (the comment refers to the applicant's statement), until the
+            # decision: routing adds its states up to the final answer (docflow/routing/workflow.py).
             transition(
                 "withdraw",
                 _l("Withdrawn by the applicant"),

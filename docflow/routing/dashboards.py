@@ -1,9 +1,10 @@
 """Control dashboards: my items, my subdivision's, due soon, overdue, awaiting distribution and
-notices, and timeliness per subdivision (R-CTRL-3)."""
+notices, late forwardings (R-ROUTE-2) and timeliness per subdivision (R-CTRL-3)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
@@ -13,6 +14,7 @@ from docflow.core.security import Permission, Role, has_permission
 from docflow.core.workflow import WorkflowHistory
 from docflow.extensions import db
 from docflow.org.models import Subdivision
+from docflow.outgoing import operations as outgoing
 from docflow.registry.models import IncomingItem
 from docflow.registry.queries import active_states
 from docflow.routing.models import (
@@ -25,6 +27,7 @@ from docflow.routing.models import (
 
 LIMIT = 100
 DUE_SOON_DAYS = 3
+LATE_BATCH = 500
 
 
 def _local_subdivision_ids(user: Any, role: Role) -> list[int]:
@@ -137,20 +140,77 @@ def for_user(user: Any, today: dt.date) -> dict[str, Any]:
                 .order_by(Extension.notice_due)
             )
         )
-        data["items_by_id"] = {
-            i.id: i
-            for i in db.session.scalars(
-                select(IncomingItem).where(
-                    IncomingItem.id.in_(
-                        [f.item_id for f in data["awaiting_forward_notice"]]
-                        + [e.item_id for e in data["awaiting_extension_notice"]]
-                    )
-                )
-            )
-        }
+        # R-ROUTE-5: the termination notice has no routing record of its own: the journal's.
+        data["awaiting_termination_notice"] = sorted(
+            db.session.scalars(
+                outgoing.journal_query(not_sent=True, kind="termination", today=today).limit(LIMIT)
+            ),
+            key=lambda n: (n.due_on, n.id),
+        )
     if has_permission(user, Permission.VIEW_REGISTRY):
+        data["late_forwardings"] = late_forwardings()
         data["per_subdivision"] = timeliness(today)
+    item_ids = (
+        [f.item_id for f in data.get("awaiting_forward_notice", [])]
+        + [e.item_id for e in data.get("awaiting_extension_notice", [])]
+        + [n.item_id for n in data.get("awaiting_termination_notice", [])]
+        + [lf.forwarding.item_id for lf in data.get("late_forwardings", [])]
+    )
+    data["items_by_id"] = (
+        {
+            i.id: i
+            for i in db.session.scalars(select(IncomingItem).where(IncomingItem.id.in_(item_ids)))
+        }
+        if item_ids
+        else {}
+    )
     return data
+
+
+@dataclass(frozen=True)
+class LateForwarding:
+    """R-ROUTE-2: forwarded after its deadline (3 working days from arrival)."""
+
+    forwarding: Forwarding
+    forwarded_on: dt.date  # local date
+    days_late: int  # working days after the deadline (at least 1)
+
+
+def days_late(fwd: Forwarding) -> int:
+    """Working days the forwarding came after its deadline; 0 when it was in time (R-ROUTE-2)."""
+    cal = get_calendar()
+    on = cal.to_local(fwd.forwarded_at).date()
+    if on <= fwd.deadline:
+        return 0
+    # Forwarded on a day off right after the deadline is still late: one day at least.
+    return max(1, cal.working_days_between(fwd.deadline + dt.timedelta(days=1), on))
+
+
+def late_forwardings(limit: int = LIMIT) -> list[LateForwarding]:
+    """The latest forwardings made after their deadline, most recent first (R-ROUTE-2).
+
+    ``forwarded_at > deadline`` (UTC moment against the deadline's midnight) lets through every
+    late one whatever the office's time zone, and those of the deadline day itself; the local
+    date decides.
+    """
+    cal = get_calendar()
+    query = (
+        select(Forwarding)
+        .where(Forwarding.forwarded_at > Forwarding.deadline)
+        .order_by(Forwarding.forwarded_at.desc(), Forwarding.id.desc())
+    )
+    out: list[LateForwarding] = []
+    offset = 0
+    while len(out) < limit:
+        rows = list(db.session.scalars(query.limit(LATE_BATCH).offset(offset)))
+        for fwd in rows:
+            late = days_late(fwd)
+            if late and len(out) < limit:
+                out.append(LateForwarding(fwd, cal.to_local(fwd.forwarded_at).date(), late))
+        if len(rows) < LATE_BATCH:
+            break
+        offset += LATE_BATCH
+    return out
 
 
 def timeliness(today: dt.date) -> list[dict[str, Any]]:
