@@ -44,6 +44,9 @@ def setup_app(app: Flask) -> None:
     if app.config.get("PROXY_FIX"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     app.session_interface = SessionInterface()
+    from docflow.api.safe_input import install as install_safe_input
+
+    install_safe_input(app)  # JSON, forms and query strings of every request read safely
 
     db.init_app(app)
     _import_models()
@@ -64,6 +67,9 @@ def setup_app(app: Flask) -> None:
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
     _setup_request_hooks(app)
+    from docflow.core.access_log import init_app as mask_identifiers_in_logs
+
+    mask_identifiers_in_logs(app)  # R-PD-1
     _register_blueprints(app)
     _register_cli(app)
     from docflow.errors import register_error_handlers
@@ -76,8 +82,10 @@ def setup_app(app: Flask) -> None:
 
 def _import_models() -> None:
     # Every model module, so metadata (and Alembic autogenerate) sees the whole schema.
+    import docflow.core.access_log
     import docflow.core.audit
     import docflow.core.numbering
+    import docflow.core.saved_search
     import docflow.core.settings
     import docflow.core.workflow
     import docflow.org.models
@@ -156,6 +164,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(registry_bp)
     from docflow.routing.blueprint import bp as routing_bp
 
+    import docflow.routing.repeat_views  # noqa: F401  (routes on the routing blueprint)
+
     app.register_blueprint(routing_bp)
     import docflow.protocols.views
     from docflow.protocols.blueprint import bp as protocols_bp
@@ -167,6 +177,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(outgoing_bp)
     import docflow.registry.api
+    import docflow.registry.links_api
     import docflow.routing.api  # noqa: F401  (routes on the API blueprint)
     from docflow.api import bp as api_bp
 

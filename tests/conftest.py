@@ -234,6 +234,21 @@ def clerk(app):
     return user_by_username("clerk")
 
 
+def fake_iin(n: int) -> str:
+    """A valid IIN (R-REG-9) for test applicant ``n``: born 1990-01-01 + n days, woman."""
+    import datetime as _dt
+
+    from docflow.core.identifiers import check_digit
+
+    for serial in range(n % 9000, 10000):
+        born = _dt.date(1990, 1, 1) + _dt.timedelta(days=n % 10000)
+        first11 = born.strftime("%y%m%d") + "4" + f"{serial:04d}"
+        digit = check_digit(first11)
+        if digit is not None:
+            return first11 + str(digit)
+    raise AssertionError("no IIN")
+
+
 @pytest.fixture
 def make_item(app, clerk):
     """Register an item with sensible defaults; keyword arguments override RegistrationData."""
@@ -241,9 +256,12 @@ def make_item(app, clerk):
     from docflow.registry.operations import ApplicantData, RegistrationData, register
     from tests.registry.conftest import almaty
 
+    counter = iter(range(1, 10**6))
+
     def make(**kw):
         actor = kw.pop("actor", None) or clerk
         applicant = kw.pop("applicant", None)
+        n = next(counter)
         data = RegistrationData(
             kind=kw.pop("kind", "statement"),
             channel=kw.pop("channel", "post"),
@@ -251,10 +269,12 @@ def make_item(app, clerk):
                 "applicants",
                 [
                     applicant
+                    # A different applicant per item unless the test says otherwise, so that
+                    # items are not each other's repeat candidates (R-ROUTE-4) by accident.
                     or ApplicantData(
-                        full_name="Жұмабаева Айнұр Серікқызы",
-                        iin="920704404563",
-                        address="Алматы қ., Абай даңғ. 1",
+                        full_name=f"Жұмабаева Айнұр Серікқызы {n}",
+                        iin=fake_iin(n),
+                        address=f"Алматы қ., Абай даңғ. {n}",
                     )
                 ],
             ),

@@ -21,7 +21,7 @@ from docflow.core.settings import get_setting
 from docflow.core.storage import FileTooLarge, get_storage
 from docflow.extensions import db
 from docflow.outgoing import hooks as outgoing
-from docflow.registry import search
+from docflow.registry import repeats, search
 from docflow.registry.models import Annotation, Applicant, Attachment, IncomingItem, ItemLink
 from docflow.registry.repeats import name_key
 from docflow.registry.vocab import (
@@ -89,6 +89,8 @@ class RegistrationData:
     # Recorded in the minutes of a personal reception: the minutes are its protocol (R-REG-2),
     # so it is not sent back for missing details.
     recorded_in_minutes: bool = False
+    # A historical case brought in by an import: an earlier case for repeat detection only.
+    imported: bool = False
 
 
 def _clean(value: str | None) -> str | None:
@@ -287,6 +289,7 @@ def register(data: RegistrationData, actor: Any) -> IncomingItem:
         anonymous=data.anonymous,
         collective=len(data.applicants) > 1,  # R-KIND-3
         idempotency_key=data.idempotency_key,
+        imported=data.imported,
     )
     for pos, a in enumerate(data.applicants):
         item.applicants.append(
@@ -314,7 +317,8 @@ def register(data: RegistrationData, actor: Any) -> IncomingItem:
     )
     for target, kind in targets:
         _add_link(item, target, kind, actor)
-    if not data.recorded_in_minutes:
+    repeats.detect(item, actor)  # R-ROUTE-4: on every registration path
+    if not data.recorded_in_minutes and not data.imported:
         _completeness(item, actor)
     search.reindex(item)
     return item
@@ -371,7 +375,7 @@ def link_items(
     item: IncomingItem, target: IncomingItem, kind: str, actor: Any, note: str | None = None
 ) -> ItemLink:
     """Link an item to an earlier case (R-ROUTE-5; routing's R-ROUTE-4 uses these links)."""
-    if not has_permission(actor, Permission.MODIFY, item):
+    if not may_link(actor, item):
         raise AccessDenied()
     if kind not in LINK_KINDS:
         raise RegistrationError({"kind": _l("Unknown kind of link.")})
@@ -384,7 +388,51 @@ def link_items(
     )
     if exists is not None:
         return exists
-    return _add_link(item, target, kind, actor, note)
+    link = _add_link(item, target, kind, actor, note)
+    repeats.mark_linked(item, target, kind, actor)
+    audit.record("link", item, summary={"item": target.reg_number, "kind": kind})
+    repeats.case_changed(item, actor)  # routing ends an assignment the link makes unlawful
+    return link
+
+
+def may_link(actor: Any, item: IncomingItem) -> bool:
+    """The records office and the controller (modify), and the head at assignment (assign)."""
+    return has_permission(actor, Permission.MODIFY, item) or has_permission(
+        actor, Permission.ASSIGN, item
+    )
+
+
+def decide_repeat(
+    item: IncomingItem,
+    earlier: IncomingItem,
+    actor: Any,
+    decision: str,
+    *,
+    kind: str | None = None,
+    reason: str | None = None,
+):
+    """Decide a repeat candidate: ``link`` it (kind repeat | complaint | reception) or
+    ``dismiss`` it as another question (with a reason). Audited; routing re-checks R-ROUTE-4."""
+    if not may_link(actor, item):
+        raise AccessDenied()
+    row = repeats.candidate_row(item, earlier)
+    if row is None:
+        raise repeats.RepeatDecisionError(
+            _l("This case is not a repeat candidate of the item."), 404
+        )
+    if decision == "dismiss":
+        row = repeats.dismiss(item, earlier, actor, reason or "")
+        repeats.case_changed(item, actor)
+        return row
+    if decision != "link":
+        raise repeats.RepeatDecisionError(_l("The decision is “link” or “dismiss”."))
+    link_kind = repeats.LINK_KIND_OF_DECISION.get(kind or "repeat")
+    if link_kind is None:
+        raise repeats.RepeatDecisionError(
+            _l("The kind of link is “repeat”, “complaint” or “reception”.")
+        )
+    link_items(item, earlier, link_kind, actor, note=reason)
+    return row
 
 
 def linked_cases(item: IncomingItem) -> list[ItemLink]:
@@ -425,6 +473,8 @@ def annotate(
 
 def supply_missing(item: IncomingItem, actor: Any, *, reason: str, **details: Any) -> None:
     """The applicant supplied missing details (R-REG-5): record them; back to registered if complete."""
+    if not has_permission(actor, Permission.MODIFY, item):
+        raise AccessDenied()  # the applicant's own details too, not only the annotatable ones
     for name, value in details.items():
         if name in ANNOTATABLE:
             annotate(item, name, value, reason, actor)
@@ -465,6 +515,7 @@ def supply_missing(item: IncomingItem, actor: Any, *, reason: str, **details: An
             )
             item.signed = bool(value)
     db.session.flush()
+    repeats.detect(item, actor)  # the applicant's identity may have changed: earlier cases
     item.missing_details = missing_details(item) or None
     if item.state == "awaiting_correction" and not item.missing_details:
         INCOMING.fire(item, "correction_received", actor, comment=reason)

@@ -1,42 +1,358 @@
-"""Repeat appeals (R-ROUTE-5): earlier items of the same applicant with a similar subject."""
+"""Repeat appeals: earlier cases of the same applicant on a similar question (R-ROUTE-4, R-ROUTE-5).
+
+Every registration path goes through ``operations.register``, which calls ``detect``: the
+earlier cases of the same applicant (IIN/BIN; without one, name and address) whose question is
+similar become ``RepeatCandidate`` rows of the new item. The controller (at distribution) and the
+head (at assignment) decide them: *link* (the same case) or *dismiss* (another question, with a
+reason). While a candidate is undecided, routing counts the earlier case's handlers as prior
+handlers of the new item (the safe default of R-ROUTE-4).
+
+"Similar question" is the largest of three signals, each in [0, 1]:
+
+* wording — a soft Dice overlap of the content words, two words matching when they share a
+  stem-like prefix, so Kazakh and Russian case endings do not matter («құбыры» / «құбырын»,
+  «горячей воды» / «горячую воду»); greetings and closing formulas are not content;
+* subject — the subject providers registered by other domains (routing: the office's
+  competence map) put both texts under the same competence term (0.8) or subdivision (0.5), which
+  catches the same question in other words and in the other language;
+* the applicant says it is a repeat («повторно», «қайта», «тағы да» …).
+
+``SIMILAR`` is chosen on generated paraphrases (tests/registry/test_repeat_detection.py measures
+it on a held-out split of questions).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, or_, select
 
+from docflow.core import audit
 from docflow.extensions import db
-from docflow.registry.models import Applicant, IncomingItem
+from docflow.registry.models import Applicant, IncomingItem, ItemLink, RepeatCandidate
 
-SIMILAR = 0.25
-_WORD = re.compile(r"\w+", re.UNICODE)
+SIMILAR = 0.34
+TOPIC_TERM, TOPIC_AREA, REPEAT_MARKER = 0.8, 0.5, 0.6
+MAX_WORDS = 80
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+# Subject providers: text -> {"CODE": weight, "CODE:term": weight}; routing registers the
+# competence map. Case hooks: called with (item, actor) when the item's earlier cases change
+# (a link or a decision), so routing can end an assignment the change makes unlawful.
+TOPIC_PROVIDERS: list[Callable[[str], dict[str, float]]] = []
+CASE_HOOKS: list[Callable[[IncomingItem, Any], None]] = []
+
+# Function words and the formulas every letter has: not what the question is about.
+STOP = frozenset(
+    [
+        "и",
+        "в",
+        "во",
+        "на",
+        "по",
+        "с",
+        "со",
+        "к",
+        "ко",
+        "о",
+        "об",
+        "от",
+        "до",
+        "из",
+        "за",
+        "для",
+        "при",
+        "не",
+        "ни",
+        "но",
+        "а",
+        "же",
+        "ли",
+        "бы",
+        "то",
+        "что",
+        "как",
+        "так",
+        "это",
+        "уже",
+        "еще",
+        "ещё",
+        "или",
+        "я",
+        "мы",
+        "вы",
+        "он",
+        "она",
+        "они",
+        "мне",
+        "нас",
+        "вас",
+        "нам",
+        "вам",
+        "мой",
+        "моя",
+        "мое",
+        "наш",
+        "наша",
+        "наше",
+        "ваш",
+        "ваша",
+        "его",
+        "ее",
+        "её",
+        "их",
+        "у",
+        "там",
+        "тут",
+        "где",
+        "когда",
+        "который",
+        "которая",
+        "которые",
+        "этот",
+        "эта",
+        "эти",
+        "тот",
+        "та",
+        "те",
+        "все",
+        "всё",
+        "прошу",
+        "просим",
+        "принять",
+        "меры",
+        "уважаемый",
+        "уважаемая",
+        "аким",
+        "акима",
+        "здравствуйте",
+        "надеюсь",
+        "вашу",
+        "вашей",
+        "помощь",
+        "помочь",
+        "заранее",
+        "спасибо",
+        "благодарю",
+        "обращаюсь",
+        "обращаемся",
+        "к",
+        "вам",
+        "связи",
+        "сообщаю",
+        "сообщаем",
+        "прошу-просим",
+        "разобраться",
+        "ситуации",
+        "решить",
+        "вопрос",
+        "вопросу",
+        "вопрос",
+        "мен",
+        "сен",
+        "ол",
+        "біз",
+        "сіз",
+        "олар",
+        "мен",
+        "және",
+        "мен",
+        "де",
+        "да",
+        "та",
+        "те",
+        "ма",
+        "ме",
+        "ба",
+        "бе",
+        "па",
+        "пе",
+        "ғой",
+        "қой",
+        "бұл",
+        "осы",
+        "сол",
+        "ана",
+        "үшін",
+        "туралы",
+        "бойынша",
+        "арқылы",
+        "дейін",
+        "кейін",
+        "бар",
+        "еді",
+        "болып",
+        "болды",
+        "болса",
+        "деп",
+        "деген",
+        "жатыр",
+        "тұр",
+        "құрметті",
+        "әкім",
+        "әкімі",
+        "мырза",
+        "ханым",
+        "сізге",
+        "сіздің",
+        "өтінішпен",
+        "жүгініп",
+        "отырмын",
+        "отырмыз",
+        "жүгінемін",
+        "жүгінеміз",
+        "көмектесуіңізді",
+        "көмек",
+        "сұраймын",
+        "сұраймыз",
+        "шара",
+        "қолдануды",
+        "алдын",
+        "ала",
+        "рахмет",
+        "мәселе",
+        "мәселені",
+        "мәселесі",
+        "шешуді",
+        "шешіп",
+        "беруіңізді",
+    ]
+)
+REPEAT_MARKERS = (
+    "повторно",
+    "повторное",
+    "повторная",
+    "снова",
+    "вновь",
+    "еще раз",
+    "ещё раз",
+    "опять",
+    "до сих пор",
+    "так и не",
+    "қайта",
+    "қайтадан",
+    "тағы да",
+    "әлі де",
+    "әлі күнге",
+    "бұрын да",
+)
+_MARKERS = re.compile(
+    r"(?<!\w)(?:" + "|".join(re.escape(m) for m in REPEAT_MARKERS) + r")(?!\w)", re.IGNORECASE
+)
+
+# What the applicant match and the similar signal mean, for the pages and the API.
+REASON_TITLES = {
+    "iin": _l("same IIN"),
+    "bin": _l("same BIN"),
+    "name_address": _l("same name and address"),
+    "wording": _l("similar wording"),
+    "subject": _l("same subject"),
+    "marker": _l("the applicant says it is a repeat"),
+}
+LINK_KIND_OF_DECISION = {
+    "repeat": "repeat",
+    "complaint": "complaint_about_answer",
+    "reception": "reception_same_question",
+}
+
+
+class RepeatDecisionError(ValueError):
+    """A decision that cannot be taken as asked (``status`` 409 wrong state, 422 invalid)."""
+
+    def __init__(self, message: Any, status: int = 422) -> None:
+        super().__init__(str(message))
+        self.message, self.status = str(message), status
+
+
+# --- similarity -----------------------------------------------------------------------------
+
+
+def content_words(text: str) -> list[str]:
+    words = [w for w in _WORD.findall((text or "").lower()) if len(w) >= 2 and w not in STOP]
+    return words[:MAX_WORDS]
+
+
+def _match(a: str, b: str) -> bool:
+    # Same stem: a long common prefix, or one word is the other with its ending changed/added.
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    shorter = min(len(a), len(b))
+    return n >= 5 or (n >= 3 and n >= shorter - 1) or (n == shorter >= 2)
+
+
+def wording_similarity(a: str, b: str) -> float:
+    """Soft Dice overlap of the content words, case endings ignored; 0..1."""
+    wa, wb = set(content_words(a)), set(content_words(b))
+    if not wa or not wb:
+        return 0.0
+    hit_a = sum(1 for x in wa if any(_match(x, y) for y in wb))
+    hit_b = sum(1 for y in wb if any(_match(x, y) for x in wa))
+    return (hit_a + hit_b) / (len(wa) + len(wb))
+
+
+def subject_similarity(a: str, b: str) -> float:
+    """Both texts under the same competence term (0.8) or the same subdivision's subject (0.5)."""
+    best = 0.0
+    for provider in TOPIC_PROVIDERS:
+        ta, tb = provider(a), provider(b)
+        if not ta or not tb:
+            continue
+        if {k for k in ta if ":" in k} & {k for k in tb if ":" in k}:
+            best = max(best, TOPIC_TERM)
+        areas_a = [k for k in ta if ":" not in k]
+        areas_b = [k for k in tb if ":" not in k]
+        if areas_a and areas_b:
+            top_a = max(areas_a, key=lambda k: ta[k])
+            top_b = max(areas_b, key=lambda k: tb[k])
+            if top_a == top_b:
+                best = max(best, TOPIC_AREA)
+    return best
+
+
+def says_repeat(text: str) -> bool:
+    return bool(_MARKERS.search(text or ""))
+
+
+def similarity(a: str, b: str) -> float:
+    """How similar two questions are (0..1): wording only, for callers comparing two texts."""
+    return wording_similarity(a, b)
 
 
 @dataclass(frozen=True)
 class Candidate:
     item: IncomingItem
     score: float
-    reason: str
+    reason: str  # "<who>:<why>": who = iin | bin | name_address; why = wording | subject | marker
 
     @property
     def similar(self) -> bool:
         return self.score >= SIMILAR
 
 
-def stems(value: str) -> set[str]:
-    # Crude stemming that works for both Kazakh and Russian inflection: the first 5 letters of
-    # every word of 4+ letters ("құбыры", "құбырын" → "құбыр"; "водоснабжения" → "водос").
-    return {w[:5] for w in _WORD.findall((value or "").lower()) if len(w) >= 4 and not w.isdigit()}
+def question_similarity(new: str, earlier: str) -> tuple[float, str]:
+    """The similarity of a new question to an earlier one and the signal that gave it."""
+    scores = {
+        "wording": wording_similarity(new, earlier),
+        "subject": subject_similarity(new, earlier),
+        "marker": REPEAT_MARKER if says_repeat(new) else 0.0,
+    }
+    why = max(scores, key=lambda k: scores[k])
+    return scores[why], why
 
 
-def similarity(a: str, b: str) -> float:
-    sa, sb = stems(a), stems(b)
-    if not sa or not sb:
-        return 0.0
-    return len(sa & sb) / len(sa | sb)
+def reason_text(reason: str) -> str:
+    return "; ".join(str(REASON_TITLES.get(part, part)) for part in (reason or "").split(":"))
+
+
+# --- the same applicant ---------------------------------------------------------------------
 
 
 def _norm(value: str | None) -> str:
@@ -49,10 +365,7 @@ def name_key(name: str | None, address: str | None) -> str | None:
     return f"{name}|{address}"[:400] if name and address else None
 
 
-def find_candidates(
-    applicants: list[Any], summary: str, exclude_id: int | None = None, limit: int = 10
-) -> list[Candidate]:
-    """Earlier items of the same applicant (IIN/BIN, or name and address), most similar first."""
+def _applicant_conditions(applicants: Iterable[Any]) -> list[Any]:
     conditions = []
     for a in applicants:
         if getattr(a, "iin", None):
@@ -65,6 +378,32 @@ def find_candidates(
         )
         if key:
             conditions.append(Applicant.name_key == key)
+    return conditions
+
+
+def _who(applicants: list[Any], earlier: IncomingItem) -> str:
+    iins = {getattr(a, "iin", None) for a in applicants} - {None}
+    bins = {getattr(a, "bin", None) for a in applicants} - {None}
+    if any(x.iin and x.iin in iins for x in earlier.applicants):
+        return "iin"
+    if any(x.bin and x.bin in bins for x in earlier.applicants):
+        return "bin"
+    return "name_address"
+
+
+def find_candidates(
+    applicants: list[Any],
+    summary: str,
+    exclude_id: int | None = None,
+    limit: int = 10,
+    *,
+    before: IncomingItem | None = None,
+) -> list[Candidate]:
+    """Earlier items of the same applicant, most similar first (``similar`` tells which count).
+
+    ``before``: only cases that arrived before this item (imported historical ones included).
+    """
+    conditions = _applicant_conditions(applicants)
     if not conditions:
         return []
     query = (
@@ -76,13 +415,165 @@ def find_candidates(
     )
     if exclude_id is not None:
         query = query.where(IncomingItem.id != exclude_id)
+    if before is not None and before.arrived_at is not None:
+        query = query.where(
+            or_(
+                IncomingItem.arrived_at < before.arrived_at,
+                and_(IncomingItem.arrived_at == before.arrived_at, IncomingItem.id < before.id),
+                IncomingItem.imported.is_(True),
+            )
+        )
     seen: dict[int, Candidate] = {}
-    identifiers = {getattr(a, "iin", None) for a in applicants} | {
-        getattr(a, "bin", None) for a in applicants
-    }
-    identifiers.discard(None)
     for item in db.session.scalars(query).unique():
-        by_id = any(x.iin in identifiers or x.bin in identifiers for x in item.applicants)
-        reason = "same IIN/BIN" if by_id else "same name and address"
-        seen[item.id] = Candidate(item, similarity(summary, item.summary), reason)
+        score, why = question_similarity(summary, item.summary)
+        seen[item.id] = Candidate(item, score, f"{_who(applicants, item)}:{why}")
     return sorted(seen.values(), key=lambda c: (-c.score, -c.item.id))[:limit]
+
+
+# --- candidates of a registered item ---------------------------------------------------------
+
+
+def candidates_of(item: IncomingItem) -> list[RepeatCandidate]:
+    if item.id is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(RepeatCandidate)
+            .where(RepeatCandidate.item_id == item.id)
+            .order_by(RepeatCandidate.similarity.desc(), RepeatCandidate.id)
+        )
+    )
+
+
+def undecided_ids(item_ids: Iterable[int]) -> set[int]:
+    """Earlier cases still undecided as candidates of any of these items."""
+    ids = list(item_ids)
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(RepeatCandidate.candidate_id).where(
+                RepeatCandidate.item_id.in_(ids), RepeatCandidate.decision.is_(None)
+            )
+        )
+    )
+
+
+def _linked(item: IncomingItem, other: IncomingItem) -> str | None:
+    return db.session.scalar(
+        select(ItemLink.kind).where(
+            or_(
+                and_(ItemLink.item_id == item.id, ItemLink.target_id == other.id),
+                and_(ItemLink.item_id == other.id, ItemLink.target_id == item.id),
+            )
+        )
+    )
+
+
+def detect(item: IncomingItem, actor: Any = None) -> list[RepeatCandidate]:
+    """Find and keep the item's repeat candidates (every registration path calls this).
+
+    Imported historical cases are earlier cases for new items but get no candidates of their
+    own. Run again when the applicant's identity changes; existing decisions are kept.
+    """
+    if item.id is None or item.imported:
+        return []
+    existing = {c.candidate_id: c for c in candidates_of(item)}
+    added = []
+    for found in find_candidates(item.applicants, item.summary, exclude_id=item.id, before=item):
+        if not found.similar:
+            continue
+        row = existing.get(found.item.id)
+        if row is not None:
+            if row.decision is None:
+                row.similarity, row.reason = round(found.score, 3), found.reason
+            continue
+        link = _linked(item, found.item)
+        row = RepeatCandidate(
+            item_id=item.id,
+            candidate_id=found.item.id,
+            similarity=round(found.score, 3),
+            reason=found.reason,
+            decision="linked" if link else None,
+            link_kind=link,
+            decided_at=dt.datetime.now(dt.UTC) if link else None,
+        )
+        db.session.add(row)
+        added.append(row)
+    if added:
+        db.session.flush()
+        audit.record(
+            "repeat_candidates_found",
+            item,
+            summary={
+                "candidates": [
+                    {"item": r.candidate.reg_number, "similarity": r.similarity, "reason": r.reason}
+                    for r in added
+                ]
+            },
+        )
+        case_changed(item, actor)
+    return added
+
+
+def case_changed(item: IncomingItem, actor: Any) -> None:
+    for hook in CASE_HOOKS:
+        hook(item, actor)
+
+
+def mark_linked(item: IncomingItem, target: IncomingItem, kind: str, actor: Any) -> None:
+    """A link made by hand decides the candidate it matches."""
+    for row in db.session.scalars(
+        select(RepeatCandidate).where(
+            or_(
+                and_(RepeatCandidate.item_id == item.id, RepeatCandidate.candidate_id == target.id),
+                and_(RepeatCandidate.item_id == target.id, RepeatCandidate.candidate_id == item.id),
+            )
+        )
+    ):
+        row.decision, row.link_kind = "linked", kind
+        row.decided_by_id, row.decided_at = getattr(actor, "id", None), dt.datetime.now(dt.UTC)
+
+
+def candidate_row(item: IncomingItem, earlier: IncomingItem) -> RepeatCandidate | None:
+    return db.session.scalar(
+        select(RepeatCandidate).where(
+            RepeatCandidate.item_id == item.id, RepeatCandidate.candidate_id == earlier.id
+        )
+    )
+
+
+def dismiss(item: IncomingItem, earlier: IncomingItem, actor: Any, reason: str) -> RepeatCandidate:
+    """Another question: the earlier case stops counting for R-ROUTE-4 (audited, with a reason)."""
+    row = candidate_row(item, earlier)
+    if row is None:
+        raise RepeatDecisionError(_l("This case is not a repeat candidate of the item."), 404)
+    if row.decision == "linked":
+        raise RepeatDecisionError(
+            _l("The cases are already linked; a link is not undone by dismissing."), 409
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise RepeatDecisionError(_l("Say why it is another question."))
+    row.decision, row.dismiss_reason = "dismissed", reason[:2000]
+    row.decided_by_id, row.decided_at = getattr(actor, "id", None), dt.datetime.now(dt.UTC)
+    audit.record(
+        "repeat_candidate_dismissed",
+        item,
+        summary={"item": earlier.reg_number, "reason": row.dismiss_reason},
+    )
+    db.session.flush()
+    return row
+
+
+def serialise(row: RepeatCandidate) -> dict[str, Any]:
+    return {
+        "item": row.candidate.public_id,
+        "reg_number": row.candidate.reg_number,
+        "similarity": row.similarity,
+        "reason": row.reason,
+        "reason_text": reason_text(row.reason),
+        "decision": row.decision,
+        "link_kind": row.link_kind,
+        "dismiss_reason": row.dismiss_reason,
+    }

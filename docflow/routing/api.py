@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from flask import g, jsonify, request
 from flask_babel import lazy_gettext as _l
 
-from docflow.api import ApiError, api_auth, bp
+from docflow.api import ApiError, api_auth, bp, json_body, list_field, text_field
 from docflow.core.security import AccessDenied
 from docflow.core.workflow import WorkflowError
 from docflow.extensions import db
@@ -18,9 +17,27 @@ from docflow.registry.api import _item, item_json
 from docflow.routing import operations as ops
 
 
+def _assignment_json(item) -> dict[str, Any]:
+    """Who may be made executor in the responsible subdivision (R-ROUTE-4), and — when nobody
+    may — the lawful ways out: never an empty list as the end of the road."""
+    if item.subdivision is None or item.state not in ("distributed", "in_work"):
+        return {}
+    candidates = ops.executor_candidates(item, item.subdivision)
+    blocked_all = bool(candidates) and all(c.blocked for c in candidates)
+    return {
+        "executor_candidates": [
+            {"username": c.user.username, "name": c.user.display_name, "blocked": c.blocked}
+            for c in candidates
+        ],
+        "all_blocked": blocked_all,
+        "ways_out": ops.ways_out(item, item.subdivision) if blocked_all else [],
+    }
+
+
 def routing_json(item) -> dict[str, Any]:
     answer = ops.current_answer(item)
     return {
+        **_assignment_json(item),
         "state": item.state,
         "due_date": item.due_date.isoformat() if item.due_date else None,
         "subdivisions": [
@@ -54,16 +71,7 @@ def routing_json(item) -> dict[str, Any]:
 
 
 def _payload() -> dict[str, Any]:
-    if request.mimetype == "multipart/form-data":
-        try:
-            data = json.loads(request.form.get("data") or "{}")
-        except ValueError:
-            raise ApiError(400, "bad_request", _l("The “data” part must be JSON.")) from None
-    else:
-        data = request.get_json(silent=True) or {}
-    if not isinstance(data, dict):
-        raise ApiError(400, "bad_request", _l("The body must be a JSON object."))
-    return data
+    return json_body()  # parsed safely: depth, lone surrogates, control characters
 
 
 def _users(usernames: Any) -> list[int]:
@@ -112,12 +120,12 @@ def routing_action(public_id: str, action: str):
     item = _item(public_id)
     data = _payload()
     user = g.api_user
-    comment = data.get("comment")
+    comment = text_field(data, "comment")
     actions = {
         "distribute": lambda: ops.distribute(
             item,
             user,
-            [str(c) for c in data.get("subdivisions") or []],
+            [str(c) for c in list_field(data, "subdivisions")],
             comment,
             redistribute=item.state != "registered",
         ),
@@ -148,6 +156,10 @@ def routing_action(public_id: str, action: str):
             reason=data.get("reason"),
         ),
         "terminate": lambda: ops.terminate(item, user, comment or ""),
+        # No dead end (R-ROUTE-4): the controller's consented assignment outside the subdivision.
+        "assign-outside": lambda: ops.assign_from_other_subdivision(
+            item, user, _users([data.get("executor")])[0], str(data.get("reason") or "")
+        ),
     }
     if action not in actions:
         raise ApiError(400, "unknown_action", _l("Unknown action “%(name)s”.", name=action))
@@ -204,8 +216,11 @@ def _answer(item, user, data):
 @api_auth
 def bulk_assign():
     """Assign the same executors to several items; per-item results (R-ROUTE-4 refusals named)."""
+    from docflow.core.security import Permission, has_permission
     from docflow.registry.models import item_by_public_id
 
+    if not has_permission(g.api_user, Permission.ASSIGN):  # a head of some subdivision
+        raise ApiError(403, "forbidden", AccessDenied().message)
     data = _payload()
     ids = data.get("items")
     if not isinstance(ids, list) or not ids or len(ids) > 200:
@@ -229,7 +244,7 @@ def bulk_assign():
         results=[
             {
                 "item": r.item.public_id,
-                "reg_number": r.item.reg_number,
+                "reg_number": r.reg_number,  # null for an item the caller may not view
                 "ok": r.ok,
                 "message": r.message,
             }

@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from docflow.core.calendar import get_calendar
 from docflow.core.security import AccessDenied, Permission, has_permission
-from docflow.core.workflow import WorkflowError
+from docflow.core.workflow import TransitionForbidden, WorkflowError
 from docflow.extensions import db
 from docflow.org.models import Subdivision
 from docflow.registry.blueprint import ITEM_PANELS
@@ -50,7 +50,9 @@ def _run(item: IncomingItem, action, success: str):
     """Do an operation; commit on success; on a refusal roll back and say why."""
     try:
         action()
-    except (WorkflowError, AccessDenied) as exc:
+    except (TransitionForbidden, AccessDenied):
+        raise  # not theirs to do: 403 from the app's error handler, like the other write views
+    except WorkflowError as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return _back(item)
@@ -124,6 +126,9 @@ def routing_panel(item: IncomingItem, user):
             form.kind.choices = [SelectChoice(k, titles[k]) for k in kinds]
             ctx["assign_form"] = form
             ctx["assign_subdivision"] = sub
+    from docflow.routing.repeat_views import repeat_panel
+
+    repeat_panel(item, user, ctx, can)  # R-ROUTE-4: candidates to decide, no dead end
     if can["submit_answer"]:
         ctx["answer_form"] = AnswerForm()
     ctx["comment_form"] = CommentForm()
@@ -353,6 +358,8 @@ def read_notification(notification_id: int):
 @login_required
 def bulk_assign():
     """The head assigns one executor to several items of the subdivision at once."""
+    if not has_permission(current_user, Permission.ASSIGN):  # a head of some subdivision
+        abort(403)
     CommentForm().validate()
     items = [
         i for i in (item_by_public_id(x) for x in request.form.getlist("items")) if i is not None
@@ -371,6 +378,6 @@ def bulk_assign():
             _("Assigned: %(numbers)s.", numbers=", ".join(r.item.reg_number for r in done)), "info"
         )
     for r in results:
-        if not r.ok:
-            flash(f"{r.item.reg_number}: {r.message}", "error")
+        if not r.ok:  # the number only of an item the head may view
+            flash(f"{r.reg_number or _('An item not open to you')}: {r.message}", "error")
     return redirect(url_for("routing.dashboard")), 303

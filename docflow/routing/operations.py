@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from docflow.core import audit
-from docflow.core.calendar import get_calendar
+from docflow.core.calendar import add_months, get_calendar
 from docflow.core.db import atomic
 from docflow.core.security import AccessDenied, Permission, Role, has_permission
 from docflow.core.workflow import WorkflowError
@@ -25,20 +25,23 @@ from docflow.registry import operations as registry_ops
 from docflow.registry import search
 from docflow.registry.models import LOCAL_ROLE_PROVIDERS, IncomingItem, ItemLink
 from docflow.registry.workflow import INCOMING
+from docflow.routing.handlers import (  # noqa: F401  (the routing API of R-ROUTE-4)
+    PriorHandling,
+    RuleViolation,
+    active_executors,
+    approval_refusal,
+    case_items,
+    check_not_prior_handler,
+    executor_refusal,
+    prior_handlers,
+    ways_out,
+)
 from docflow.routing.models import Answer, Distribution, ExecutorAssignment, Extension, Forwarding
 
 FORWARD_TERM_DAYS = 3  # R-ROUTE-2
 NOTICE_TERM_DAYS = 3  # R-DEADLINE-2: the applicant is told of an extension within 3 working days
 LETTER_CAP_DAYS = 30  # R-DEADLINE-2: by letter, up to 30 calendar days from registration
 DECISION_CAP_MONTHS = 2  # R-DEADLINE-2 / АППК art. 76(3): two months in total
-MAX_CASE_SIZE = 200
-
-
-class RuleViolation(WorkflowError):
-    """A business rule refused the action (422); the message names the rule's reason."""
-
-    status = 422
-    code = "rule_violation"
 
 
 def _co_executor_codes(item: IncomingItem) -> list[str]:
@@ -51,86 +54,6 @@ def _co_executor_codes(item: IncomingItem) -> list[str]:
 
 
 LOCAL_ROLE_PROVIDERS.append(_co_executor_codes)
-
-
-# --- who handled the earlier case (R-ROUTE-4) ----------------------------------------------
-
-
-def case_items(item: IncomingItem) -> list[IncomingItem]:
-    """The earlier case: every item linked to this one, directly or through other links."""
-    seen, frontier = {item.id}, [item.id]
-    while frontier and len(seen) < MAX_CASE_SIZE:
-        links = db.session.execute(
-            select(ItemLink.item_id, ItemLink.target_id).where(
-                or_(ItemLink.item_id.in_(frontier), ItemLink.target_id.in_(frontier))
-            )
-        ).all()
-        frontier = []
-        for a, b in links:
-            for other in (a, b):
-                if other not in seen:
-                    seen.add(other)
-                    frontier.append(other)
-    seen.discard(item.id)
-    if not seen:
-        return []
-    return list(db.session.scalars(select(IncomingItem).where(IncomingItem.id.in_(seen))))
-
-
-@dataclass(frozen=True)
-class PriorHandling:
-    user_id: int
-    item: IncomingItem
-    role: str  # executed | answered | signed
-
-    def message(self) -> str:
-        # Whole sentences per role (translators need them whole, not verb fragments).
-        if self.role == "executed":
-            text = _l(
-                "This employee was an executor of the earlier case %(number)s: R-ROUTE-4 forbids giving them the same question again.",
-                number=self.item.reg_number,
-            )
-        elif self.role == "answered":
-            text = _l(
-                "This employee prepared the answer in the earlier case %(number)s: R-ROUTE-4 forbids giving them the same question again.",
-                number=self.item.reg_number,
-            )
-        else:
-            text = _l(
-                "This employee approved and signed the answer in the earlier case %(number)s: R-ROUTE-4 forbids giving them the same question again.",
-                number=self.item.reg_number,
-            )
-        return str(text)
-
-
-def prior_handlers(item: IncomingItem) -> dict[int, PriorHandling]:
-    """Employees who executed, answered or signed in the linked earlier case (R-ROUTE-4)."""
-    earlier = case_items(item)
-    if not earlier:
-        return {}
-    by_id = {i.id: i for i in earlier}
-    out: dict[int, PriorHandling] = {}
-    for a in db.session.scalars(
-        select(ExecutorAssignment).where(ExecutorAssignment.item_id.in_(by_id))
-    ):
-        out.setdefault(a.user_id, PriorHandling(a.user_id, by_id[a.item_id], "executed"))
-    for ans in db.session.scalars(select(Answer).where(Answer.item_id.in_(by_id))):
-        if ans.author_id:
-            out.setdefault(
-                ans.author_id, PriorHandling(ans.author_id, by_id[ans.item_id], "answered")
-            )
-        if ans.approved_by_id:
-            out.setdefault(
-                ans.approved_by_id, PriorHandling(ans.approved_by_id, by_id[ans.item_id], "signed")
-            )
-    return out
-
-
-def check_not_prior_handler(item: IncomingItem, user_ids: list[int]) -> None:
-    handlers = prior_handlers(item)
-    for uid in user_ids:
-        if uid in handlers:
-            raise RuleViolation(handlers[uid].message())
 
 
 # --- people -------------------------------------------------------------------------------
@@ -166,22 +89,19 @@ def executor_candidates(item: IncomingItem, subdivision: Subdivision) -> list[Ca
     ]
 
 
-def active_executors(item: IncomingItem) -> list[ExecutorAssignment]:
-    return list(
-        db.session.scalars(
-            select(ExecutorAssignment)
-            .where(ExecutorAssignment.item_id == item.id, ExecutorAssignment.active.is_(True))
-            .order_by(ExecutorAssignment.responsible.desc(), ExecutorAssignment.id)
-        )
-    )
-
-
 def is_acting_executor(item: IncomingItem, actor: Any) -> bool:
-    if actor is None:
-        return False
-    if any(a.user_id == actor.id for a in active_executors(item)):
-        return True
-    return has_permission(actor, Permission.APPROVE, item)  # the head acts for the subdivision
+    return executor_refusal(item, actor) is None
+
+
+def require_executor_or_head(item: IncomingItem, actor: Any) -> None:
+    """Who may act as the item's executor at all — its executor or the head — is a permission
+    (AccessDenied, 403); whether R-ROUTE-4 then lets them is a rule (``executor_refusal``, 422)."""
+    if actor is None or not (
+        _is_executor(item, actor) or has_permission(actor, Permission.APPROVE, item)
+    ):
+        raise AccessDenied(
+            str(_l("Only the item's executor or the head of the subdivision can do this."))
+        )
 
 
 def distributions(item: IncomingItem) -> list[Distribution]:
@@ -299,23 +219,42 @@ class BulkResult:
     item: IncomingItem
     ok: bool
     message: str | None = None
+    visible: bool = True  # may the actor view the item (and so be told its number)?
+
+    @property
+    def reg_number(self) -> str | None:
+        return self.item.reg_number if self.visible else None
 
 
 def bulk_assign(
     items: list[IncomingItem], actor: Any, user_ids: list[int], reason: str | None = None
 ) -> list[BulkResult]:
     """Assign the same executors to several items; each item on its own, through the single
-    door (R-ROUTE-4): a refusal on one item names its earlier case and leaves the others done."""
+    door (R-ROUTE-4): a refusal on one item names its earlier case and leaves the others done.
+
+    An item the actor may not view is refused without being tried, and no result tells a
+    registration number the actor may not view (the item's own, or an earlier case's)."""
     results = []
     for item in items:
+        if not has_permission(actor, Permission.VIEW, item):
+            results.append(BulkResult(item, False, AccessDenied().message, visible=False))
+            continue
         try:
             with db.session.begin_nested():
                 assign_executors(item, actor, user_ids, reason=reason)
         except (WorkflowError, AccessDenied) as exc:
-            results.append(BulkResult(item, False, exc.message))
+            results.append(BulkResult(item, False, _withhold_numbers(exc.message, item, actor)))
         else:
             results.append(BulkResult(item, True))
     return results
+
+
+def _withhold_numbers(message: str, item: IncomingItem, actor: Any) -> str:
+    """The message with the numbers of the earlier-case items the actor may not view withheld."""
+    for other in case_items(item):
+        if other.reg_number in message and not has_permission(actor, Permission.VIEW, other):
+            message = message.replace(other.reg_number, str(_l("(an item not open to you)")))
+    return message
 
 
 def _learn(item: IncomingItem, code: str) -> None:
@@ -352,13 +291,20 @@ def assign_executors(
     """Make users executors (first = responsible, R-ROUTE-3). The single door for every path.
 
     ``kind``: assign (first time), reassign (replaces the subdivision's executors), delegate
-    (the executor hands over), add (co-executors). R-ROUTE-4 is checked before anything changes.
+    (the executor hands over), add (co-executors), outside (another subdivision's employee, with
+    the controller's consent). R-ROUTE-4 is checked before anything changes.
     """
     if not user_ids:
         raise RuleViolation(_l("Choose at least one executor."))
     if len(set(user_ids)) != len(user_ids):
         raise RuleViolation(_l("The same employee is chosen twice."))
     check_not_prior_handler(item, user_ids)  # R-ROUTE-4, on every path
+    if kind == "delegate":
+        require_executor_or_head(item, actor)
+        # Delegating is acting as the executor: the delegating person passes R-ROUTE-4 too.
+        refusal = executor_refusal(item, actor)
+        if refusal is not None:
+            raise RuleViolation(refusal)
     subdivision = subdivision or _acting_subdivision(item, actor)
     staff = {u.id: u for u in subdivision_staff(subdivision)}
     for uid in user_ids:
@@ -371,31 +317,11 @@ def assign_executors(
         "reassign": "reassign",
         "delegate": "delegate",
         "add": "add_co_executors",
+        "outside": "assign_outside",
     }[kind]
-    if kind in ("reassign", "delegate"):
-        now = dt.datetime.now(dt.UTC)
-        for a in active_executors(item):
-            if a.subdivision_id == subdivision.id and (
-                kind == "reassign" or a.user_id == actor.id or a.responsible
-            ):
-                a.active, a.ended_at = False, now
-    has_responsible = any(a.responsible for a in active_executors(item))
-    created = []
-    for i, uid in enumerate(user_ids):
-        row = ExecutorAssignment(
-            item_id=item.id,
-            subdivision_id=subdivision.id,
-            user_id=uid,
-            responsible=(i == 0 and not has_responsible and item.subdivision_id == subdivision.id),
-            kind=kind,
-            reason=reason,
-            assigned_by_id=getattr(actor, "id", None),
-        )
-        db.session.add(row)
-        created.append(row)
-    db.session.flush()
     if kind == "add" and item.state == "distributed":
         transition = "assign"
+    # The transition's guards see the item as it is, before any assignment changes.
     INCOMING.fire(
         item,
         transition,
@@ -403,7 +329,76 @@ def assign_executors(
         comment=reason,
         params={"executors": [staff[u].username for u in user_ids]},
     )
+    now = dt.datetime.now(dt.UTC)
+    inherited = False
+    for a in active_executors(item):
+        if kind == "reassign" and a.subdivision_id == subdivision.id:
+            a.active, a.ended_at = False, now
+        elif kind == "delegate" and (
+            a.user_id == actor.id or (a.responsible and not _is_executor(item, actor))
+        ):
+            a.active, a.ended_at = False, now
+            inherited = inherited or a.responsible
+    has_responsible = any(a.responsible for a in active_executors(item))
+    may_lead = item.subdivision_id == subdivision.id or kind == "outside"
+    created = []
+    for i, uid in enumerate(user_ids):
+        row = ExecutorAssignment(
+            item_id=item.id,
+            subdivision_id=subdivision.id,
+            user_id=uid,
+            responsible=i == 0 and not has_responsible and (may_lead or inherited),
+            kind=kind,
+            reason=reason,
+            assigned_by_id=getattr(actor, "id", None),
+        )
+        db.session.add(row)
+        created.append(row)
+    db.session.flush()
     return created
+
+
+def _is_executor(item: IncomingItem, actor: Any) -> bool:
+    return any(a.user_id == getattr(actor, "id", None) for a in active_executors(item))
+
+
+def assign_from_other_subdivision(
+    item: IncomingItem, actor: Any, user_id: int, reason: str
+) -> list[ExecutorAssignment]:
+    """No dead end (R-ROUTE-4): when the subdivision's staff all handled the earlier case, the
+    controller, consenting, makes an employee of another subdivision the executor. The same
+    R-ROUTE-4 door; the employee's subdivision joins the item so they can see it."""
+    if not has_permission(actor, Permission.DISTRIBUTE, item):
+        raise AccessDenied(str(_l("Only the appeals-control department can consent to this.")))
+    if not (reason or "").strip():
+        raise RuleViolation(_l("Give the reason for the consent."))
+    user = db.session.get(User, user_id)
+    grant = None
+    if user is not None and user.active:
+        grant = db.session.scalar(
+            select(RoleGrant).where(
+                RoleGrant.user_id == user.id,
+                RoleGrant.role.in_([Role.HEAD.value, Role.EXECUTOR.value]),
+                RoleGrant.subdivision_id.is_not(None),
+            )
+        )
+    if grant is None:
+        raise RuleViolation(_l("Choose an employee of a subdivision."))
+    check_not_prior_handler(item, [user_id])
+    sub = db.session.get(Subdivision, grant.subdivision_id)
+    if not any(d.subdivision_id == sub.id for d in distributions(item)):
+        db.session.add(
+            Distribution(
+                item_id=item.id,
+                subdivision_id=sub.id,
+                responsible=False,
+                created_by_id=getattr(actor, "id", None),
+            )
+        )
+        db.session.flush()
+    return assign_executors(
+        item, actor, [user_id], kind="outside", reason=reason.strip(), subdivision=sub
+    )
 
 
 def _acting_subdivision(item: IncomingItem, actor: Any) -> Subdivision:
@@ -420,18 +415,10 @@ def _acting_subdivision(item: IncomingItem, actor: Any) -> Subdivision:
 # --- deadlines ----------------------------------------------------------------------------
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    import calendar as _cal
-
-    return dt.date(year, month, min(day.day, _cal.monthrange(year, month)[1]))
-
-
 def extension_cap(item: IncomingItem, basis: str) -> dt.date:
     if basis == "letter":
         return item.registration_date + dt.timedelta(days=LETTER_CAP_DAYS)
-    return _add_months(item.registration_date, DECISION_CAP_MONTHS)
+    return add_months(item.registration_date, DECISION_CAP_MONTHS)
 
 
 @atomic
@@ -518,10 +505,10 @@ def submit_answer(
     """The executor attaches the answer document and sends it to the head for approval."""
     if not (summary or "").strip():
         raise RuleViolation(_l("Summarise the answer (its motivated conclusion)."))
-    if not is_acting_executor(item, actor):
-        raise AccessDenied(
-            str(_l("Only the item's executor or the head of the subdivision can do this."))
-        )
+    require_executor_or_head(item, actor)
+    refusal = executor_refusal(item, actor)  # R-ROUTE-4: writing the answer is executing
+    if refusal is not None:
+        raise RuleViolation(refusal)
     attachment = registry_ops.attach(
         item, filename, stream, actor, source="answer", check_permission=False
     )
@@ -633,5 +620,7 @@ def earlier_decision(item: IncomingItem) -> IncomingItem | None:
 
 @atomic
 def terminate(item: IncomingItem, actor: Any, comment: str) -> None:
+    """R-ROUTE-5: terminate a repeat appeal; the applicant's notice is due in 3 working days."""
     INCOMING.fire(item, "terminate", actor, comment=comment)
+    outgoing.terminated(item, earlier_decision(item), actor)  # art. 70(3): registered notice
     search.reindex(item)

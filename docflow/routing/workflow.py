@@ -1,11 +1,23 @@
-"""Routing and control states added to the incoming-item workflow (R-ROUTE-*, R-CTRL-*)."""
+"""Routing and control states added to the incoming-item workflow (R-ROUTE-*, R-CTRL-*).
+
+Also widens the registry's ``withdraw`` to every routing state before the decision (R-REG-8)
+and ends the item's executor assignments when it is withdrawn.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from docflow.core.security import Permission, Role
-from docflow.core.workflow import Param, state, transition
+from docflow.core.workflow import Param, after_transition, state, transition
+from docflow.extensions import db
 from docflow.registry.workflow import INCOMING, READERS
 
 R, P = Role, Permission
@@ -21,6 +33,25 @@ def _has_submitted_answer(ctx):
     return True
 
 
+def _may_approve(ctx):
+    # R-ANS-2: the head signs; art. 97(2): not the answer to a complaint about their own answer.
+    from docflow.routing.handlers import approval_refusal
+
+    submitted = _has_submitted_answer(ctx)
+    if submitted is not True:
+        return submitted
+    return approval_refusal(ctx.obj, ctx.actor) or True
+
+
+def _no_responsible_executor(ctx):
+    # R-ROUTE-4: the assignment a later link made unlawful has ended; the head reassigns.
+    from docflow.routing.handlers import active_executors
+
+    if any(a.responsible for a in active_executors(ctx.obj)):
+        return _l("The item still has its responsible executor.")
+    return True
+
+
 def _has_approved_answer(ctx):
     # R-CTRL-1: only a final motivated answer, approved by the head, removes the item from control.
     from docflow.routing.operations import current_answer
@@ -32,11 +63,15 @@ def _has_approved_answer(ctx):
 
 
 def _is_executor_or_head(ctx):
-    from docflow.routing.operations import is_acting_executor
+    from docflow.core.security import AccessDenied
+    from docflow.core.workflow import TransitionForbidden
+    from docflow.routing.operations import executor_refusal, require_executor_or_head
 
-    if is_acting_executor(ctx.obj, ctx.actor):
-        return True
-    return _l("Only the item's executor or the head of the subdivision can do this.")
+    try:  # who may act is a permission (403); R-ROUTE-4 after it is a rule (422)
+        require_executor_or_head(ctx.obj, ctx.actor)
+    except AccessDenied as exc:
+        raise TransitionForbidden(exc.message) from None
+    return executor_refusal(ctx.obj, ctx.actor) or True
 
 
 def _repeat_with_decision(ctx):
@@ -61,11 +96,13 @@ def _may_extend(ctx):
         ok = has_permission(ctx.actor, P.CONTROL, ctx.obj) or has_permission(
             ctx.actor, P.APPROVE, ctx.obj
         )
-    return (
-        True
-        if ok
-        else _l("Only the head (by a decision) or the controller (by a letter) extends a term.")
-    )
+    if not ok:  # who may extend is a permission (403), not a business rule (422)
+        from docflow.core.workflow import TransitionForbidden
+
+        raise TransitionForbidden(
+            _l("Only the head (by a decision) or the controller (by a letter) extends a term.")
+        )
+    return True
 
 
 ROUTED_PERMS = {"view": READERS, "modify": OFFICE}
@@ -136,6 +173,25 @@ INCOMING.extend(
             permission=P.ASSIGN,
             params=[Param("executors", _l("Executors"), convert=list)],
         ),
+        # No dead end (R-ROUTE-4): the controller, consenting, gives it to another subdivision's
+        # employee when the whole subdivision handled the earlier case.
+        transition(
+            "assign_outside",
+            _l("Assign an employee of another subdivision"),
+            ["distributed", "in_work"],
+            "in_work",
+            permission=P.DISTRIBUTE,
+            comment_required=True,
+            params=[Param("executors", _l("Executors"), convert=list)],
+        ),
+        # R-ROUTE-4: a link made after the assignment ended it; back to the head to reassign.
+        transition(
+            "release_executor",
+            _l("Executor removed: handled the earlier case"),
+            ["in_work", "answer_review"],
+            "distributed",
+            condition=_no_responsible_executor,
+        ),
         transition(
             "submit_answer",
             _l("Submit the answer for approval"),
@@ -151,7 +207,7 @@ INCOMING.extend(
             "answer_review",
             "answered",
             permission=P.APPROVE,
-            condition=_has_submitted_answer,
+            condition=_may_approve,
         ),
         transition(
             "return_answer",
@@ -218,3 +274,78 @@ INCOMING.extend(
         ),
     ],
 )
+
+
+# --- R-REG-8: withdrawal in writing until the decision (АППК art. 64(9)) -------------------------
+
+# Before the decision: every routing state up to the approval of the final answer. After it
+# (``answered`` with the final answer approved, ``closed``) and in the other final states
+# (forwarded, terminated) the appeal can no longer be withdrawn.
+WITHDRAWABLE = ["distributed", "in_work", "answer_review", "answered"]
+
+
+def _before_decision(ctx):
+    from docflow.routing.operations import current_answer
+
+    if ctx.obj.state == "answered":
+        answer = current_answer(ctx.obj)
+        if answer is not None and answer.status == "approved" and answer.final:
+            return _l(
+                "The final answer is already approved: after the decision the appeal can no longer be withdrawn (R-REG-8)."
+            )
+    return True
+
+
+def _widen_withdraw() -> None:
+    base = INCOMING.transitions["withdraw"]
+    own = base.condition
+
+    def condition(ctx):
+        verdict = own(ctx) if own is not None else True
+        return _before_decision(ctx) if verdict in (None, True) else verdict
+
+    # The applicant's written statement stays required: the comment refers to it.
+    INCOMING.transitions["withdraw"] = dataclasses.replace(
+        base, source=base.source | frozenset(WITHDRAWABLE), condition=condition
+    )
+
+
+_widen_withdraw()
+
+
+def _withdrawn_message(user, item) -> str:
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return _(
+            "%(number)s was withdrawn by the applicant: your assignment has ended.",
+            number=item.reg_number,
+        )
+
+
+def _end_assignments_on_withdrawal(sender, *, obj, transition, **_kw) -> None:
+    """R-REG-8: a withdrawn appeal is no longer anyone's work; each executor is told."""
+    if transition.id != "withdraw":
+        return
+    from docflow.routing.models import ExecutorAssignment, Notification
+
+    now = dt.datetime.now(dt.UTC)
+    told = set()
+    for a in db.session.scalars(
+        select(ExecutorAssignment).where(
+            ExecutorAssignment.item_id == obj.id, ExecutorAssignment.active.is_(True)
+        )
+    ):
+        a.active, a.ended_at = False, now
+        if a.user_id not in told:
+            told.add(a.user_id)
+            db.session.add(
+                Notification(
+                    user_id=a.user_id,
+                    item_id=obj.id,
+                    kind="withdrawn",
+                    key="withdraw",  # final: it happens once
+                    message=_withdrawn_message(a.user, obj),
+                )
+            )
+
+
+after_transition.connect(_end_assignments_on_withdrawal, sender=INCOMING)

@@ -180,6 +180,21 @@ def test_r_reg_9_invalid_identifiers_are_refused_with_a_message(app, make_item):
     )  # nothing half-written
 
 
+def test_r_reg_9_iin_7th_and_bin_5th_digit_refused_at_registration(app, make_item):
+    # Both numbers have a right check digit: only the digit-7 / digit-5 check refuses them.
+    with pytest.raises(RegistrationError) as exc:
+        make_item(applicants=[ApplicantData(full_name="X", iin="900101700002", address="A")])
+    assert "7th digit" in exc.value.errors["applicants.0.iin"]
+    with pytest.raises(RegistrationError) as exc:
+        make_item(
+            applicants=[
+                ApplicantData(type="legal", organisation_name="X", bin="940170000001", address="A")
+            ]
+        )
+    assert "5th digit" in exc.value.errors["applicants.0.bin"]
+    assert db.session.scalar(select(func.count()).select_from(IncomingItem)) == 0
+
+
 def test_r_kind_3_collective_and_foreigner(app, make_item):
     item = make_item(
         applicants=[
@@ -248,8 +263,9 @@ def test_r_audit_3_corrections_keep_the_old_value(app, make_item, clerk):
 
 
 def test_r_route_5_repeat_candidates_and_links(app, make_item, clerk):
-    first = make_item(summary="Жертөледе кәріз құбыры ағып жатыр, иіс шығады")
-    make_item(summary="Балабақша кезегі туралы")
+    same = ApplicantData(full_name="Жұмабаева Айнұр Серікқызы", iin="920704404563")
+    first = make_item(applicant=same, summary="Жертөледе кәріз құбыры ағып жатыр, иіс шығады")
+    make_item(applicant=same, summary="Балабақша кезегі туралы")
     other = make_item(
         applicant=ApplicantData(full_name="Басқа адам", iin="900101300811", address="X")
     )
@@ -259,7 +275,9 @@ def test_r_route_5_repeat_candidates_and_links(app, make_item, clerk):
     assert found[0].item.id == first.id and found[0].similar
     assert other.id not in {c.item.id for c in found}
     assert not found[1].similar
-    new = make_item(summary="Кәріз құбыры әлі ағып жатыр", link_to=[(first.public_id, "repeat")])
+    new = make_item(
+        applicant=same, summary="Кәріз құбыры әлі ағып жатыр", link_to=[(first.public_id, "repeat")]
+    )
     links = operations.linked_cases(new)
     assert [(link.target_id, link.kind) for link in links] == [(first.id, "repeat")]
     with pytest.raises(RegistrationError):
