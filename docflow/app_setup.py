@@ -162,9 +162,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(org_bp)
     app.register_blueprint(registry_bp)
+    import docflow.routing.repeat_views
     from docflow.routing.blueprint import bp as routing_bp
-
-    import docflow.routing.repeat_views  # noqa: F401  (routes on the routing blueprint)
 
     app.register_blueprint(routing_bp)
     import docflow.protocols.views

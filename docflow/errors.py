@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from docflow.api.safe_input import BadInput
 from docflow.core.security import AccessDenied
 from docflow.core.workflow import WorkflowError
 from docflow.extensions import db
@@ -27,21 +31,75 @@ MESSAGES = {
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
+    # A JSON request (the pages' fetch calls) is answered in JSON too.
+    return (
+        request.path.startswith("/api/")
+        or request.accept_mimetypes.best == "application/json"
+        or request.is_json
+    )
 
 
-def error_response(status: int, code: str, message: str, headers=None):
+def error_response(status: int, code: str, message: str, headers=None, **extra):
     if wants_json():
-        return jsonify({"error": code, "message": message}), status, headers or {}
+        return jsonify({"error": code, "message": message, **extra}), status, headers or {}
     try:
-        body = render_template("errors/error.html", status=status, message=message)
+        body = render_template(
+            "errors/error.html", status=status, message=message, back_url=_back_url()
+        )
     except Exception:  # the page shell itself is broken (database down…): still say something
         db.session.rollback()
         body = f"<!doctype html><title>{status}</title><h1>{status}</h1><p>{escape(message)}</p>"
     return body, status, headers or {}
 
 
+def _back_url() -> str | None:
+    """The page the request came from, when it is one of ours: the way back after a refusal."""
+    referrer = request.referrer or ""
+    parts = urlsplit(referrer)
+    if parts.netloc != request.host or parts.scheme not in ("http", "https"):
+        return None
+    return referrer
+
+
+def too_large_message() -> str:
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    if limit and (request.content_length or 0) > limit:
+        return str(
+            _l(
+                "The upload is too large: at most %(mb).1f MB at once. Nothing was stored.",
+                mb=limit / (1024 * 1024),
+            )
+        )
+    return str(_l("A field of the form is too large, or the request has too many parts."))
+
+
 def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(BadInput)
+    def _bad_input(exc: BadInput):
+        extra = {"fields": exc.fields} if exc.fields else {}
+        return error_response(exc.code or 400, exc.error, str(exc.description), **extra)
+
+    from docflow.registry.operations import RegistrationError
+
+    @app.errorhandler(RegistrationError)
+    def _invalid(exc: RegistrationError):
+        # Input an operation refused that the view did not catch (an empty answer file…).
+        db.session.rollback()
+        if wants_json():
+            message = str(_l("The data is not valid."))
+            return error_response(422, "invalid", message, fields=exc.errors)
+        return error_response(422, "invalid", "; ".join(exc.errors.values()))
+
+    @app.errorhandler(DataError)
+    def _data_error(exc: DataError):
+        # The database refused a value (too long for its column, out of range…) that no check
+        # caught before: the client's input, so a 4xx with a message, not a 500.
+        db.session.rollback()
+        app.logger.warning("database refused a value: %s", exc.orig)
+        return error_response(
+            422, "invalid", str(_l("A value is too long or not valid. Check the data and retry."))
+        )
+
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         status = exc.code or 500
@@ -53,6 +111,8 @@ def register_error_handlers(app: Flask) -> None:
                 )
             )
             return error_response(400, "csrf", message)
+        if status == 413:
+            message = too_large_message()
         # Keep the exception's own headers (Allow on 405, Retry-After on 429…), not its body type.
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         return error_response(

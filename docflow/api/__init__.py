@@ -2,7 +2,8 @@
 
 Sessions and cookies are not accepted here (so no CSRF): every request carries
 ``Authorization: Bearer <token>``; tokens are issued with ``flask users token USERNAME``.
-Errors are ``{"error": code, "message": text}`` with a 4xx status.
+Errors are ``{"error": code, "message": text}`` with a 4xx status. Request bodies are read by
+:func:`json_body` (parsed safely by ``docflow.api.safe_input``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,63 @@ class ApiError(Exception):
 def _api_error(exc: ApiError):
     db.session.rollback()
     return jsonify({"error": exc.code, "message": exc.message, **exc.extra}), exc.status
+
+
+def json_body(*, required: bool = False) -> dict[str, Any]:
+    """The request's JSON object: the body, or the ``data`` part of a multipart request.
+
+    No body (or ``null``) is ``{}`` unless ``required``; anything else that is not a JSON
+    object is a 400 with a message, never silently ignored. Too deep nesting, lone surrogates
+    and over-long strings are refused, control characters removed (``safe_input.loads``).
+    """
+    from docflow.api.safe_input import loads
+
+    payload: Any = None
+    if request.mimetype == "multipart/form-data":
+        text = request.form.get("data") or ""
+        try:
+            payload = loads(text) if text.strip() else None
+        except ValueError:
+            raise ApiError(400, "bad_request", _l("The “data” part must be JSON.")) from None
+    elif request.get_data(cache=True).strip():
+        if not request.is_json:
+            raise ApiError(400, "bad_request", SEND_JSON)
+        try:
+            payload = loads(request.get_data(cache=True))
+        except ValueError:  # malformed, not UTF-8, NaN…
+            raise ApiError(400, "bad_request", _l("The body is not valid JSON.")) from None
+    if payload is None:
+        if required:
+            raise ApiError(400, "bad_request", SEND_JSON)
+        return {}
+    if not isinstance(payload, dict):
+        raise ApiError(400, "bad_request", _l("The body must be a JSON object."))
+    return payload
+
+
+SEND_JSON = _l("Send JSON (Content-Type: application/json) or multipart with a “data” part.")
+
+
+def invalid_field(field: str, message: Any) -> ApiError:
+    return ApiError(422, "invalid", _l("The data is not valid."), fields={field: str(message)})
+
+
+def text_field(payload: dict[str, Any], name: str) -> str | None:
+    """``payload[name]`` as text or None; any other JSON type is a 422 naming the field."""
+    value = payload.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    raise invalid_field(name, _l("Text is expected."))
+
+
+def list_field(payload: dict[str, Any], name: str) -> list[Any]:
+    """``payload[name]`` as a list (missing: empty); any other JSON type is a 422."""
+    value = payload.get(name)
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    raise invalid_field(name, _l("A list is expected."))
 
 
 def token_hash(token: str) -> str:

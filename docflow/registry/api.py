@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from flask import g, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from docflow.api import ApiError, api_auth, bp
+from docflow.api import ApiError, api_auth, bp, invalid_field, json_body, text_field
+from docflow.api.safe_input import clean_text
+from docflow.core import access_log
+from docflow.core.audit import contains_identifier
 from docflow.core.calendar import get_calendar
+from docflow.core.db import set_sqlite_begin_mode
 from docflow.core.security import AccessDenied, Permission, has_permission
 from docflow.core.workflow import WorkflowError
 from docflow.extensions import db
-from docflow.registry import jobs, operations, queries
+from docflow.registry import jobs, operations, queries, repeats
 from docflow.registry.models import Attachment, IncomingItem, item_by_public_id
 from docflow.registry.operations import ApplicantData, RegistrationData, RegistrationError
 
@@ -24,8 +27,7 @@ REGISTRY_TRANSITIONS = ("withdraw", "return_to_applicant", "leave_without_consid
 APPLICANT_FIELDS = set(ApplicantData.__dataclass_fields__)
 
 
-def _field_error(field: str, message: Any) -> ApiError:
-    return ApiError(422, "invalid", _l("The data is not valid."), fields={field: str(message)})
+_field_error = invalid_field
 
 
 def _date(value: Any, field: str) -> dt.date | None:
@@ -53,11 +55,7 @@ def _datetime(value: Any, field: str) -> dt.datetime | None:
     return moment.astimezone(dt.UTC)
 
 
-def _text(payload: dict[str, Any], name: str) -> str | None:
-    value = payload.get(name)
-    if value is None or isinstance(value, str):
-        return value
-    raise _field_error(name, _l("Text is expected."))
+_text = text_field
 
 
 def parse_registration(payload: Any) -> RegistrationData:
@@ -178,6 +176,8 @@ def item_json(item: IncomingItem, full: bool = True) -> dict[str, Any]:
                 }
                 for link in operations.linked_cases(item)
             ],
+            # R-ROUTE-4: earlier cases of the same applicant on a similar question.
+            repeat_candidates=[repeats.serialise(c) for c in repeats.candidates_of(item)],
         )
     return data
 
@@ -189,33 +189,61 @@ def _files() -> list:
 @bp.route("/items", methods=["POST"])
 @api_auth
 def register_item():
-    if request.mimetype == "multipart/form-data":
-        try:
-            payload = json.loads(request.form.get("data") or "{}")
-        except ValueError:
-            raise ApiError(400, "bad_request", _l("The “data” part must be JSON.")) from None
-    else:
-        payload = request.get_json(silent=True)
-        if payload is None:
-            raise ApiError(
-                400,
-                "bad_request",
-                _l("Send JSON (Content-Type: application/json) or multipart with a “data” part."),
-            )
-    data = parse_registration(payload)
+    data = parse_registration(json_body(required=True))
     existed = bool(data.idempotency_key) and _existing(data.idempotency_key)
     try:
         item = operations.register(data, g.api_user)
-        if not existed:
-            for f in _files():
-                operations.attach(item, f.filename, f.stream, g.api_user, content_type=f.mimetype)
     except RegistrationError as exc:
         raise ApiError(422, "invalid", _l("The data is not valid."), fields=exc.errors) from None
     except AccessDenied as exc:
         raise ApiError(403, "forbidden", exc.message) from None
+    # R-REG-1: a refused file (empty, too large…) never costs the registration.
+    refused = [] if existed else _attach_each(item)
     db.session.commit()
     jobs.schedule()
-    return jsonify(item_json(item)), 200 if existed else 201
+    return jsonify({**item_json(item), "files_refused": refused}), 200 if existed else 201
+
+
+def _attach_each(item: IncomingItem) -> list[dict[str, str]]:
+    """Store each file on its own (savepoint); the refused ones as {"name", "error", "message"}."""
+    refused = []
+    for f in _files():
+        name = clean_text(f.filename)
+        try:
+            with db.session.begin_nested():
+                operations.attach(item, f.filename, f.stream, g.api_user, content_type=f.mimetype)
+        except RegistrationError as exc:
+            message = "; ".join(exc.errors.values())
+            refused.append({"name": name, "error": _refusal(f.stream), "message": message})
+        except AccessDenied as exc:
+            refused.append({"name": name, "error": "forbidden", "message": str(exc.message)})
+    for part in request.files:
+        if part != "files":
+            for f in request.files.getlist(part):
+                name = clean_text(f.filename or part)
+                refused.append(
+                    {"name": name, "error": "unexpected_part", "message": str(FILES_PART)}
+                )
+    return refused
+
+
+FILES_PART = _l("Send one or more files in multipart parts named “files”.")
+
+
+def _refusal(stream: Any) -> str:
+    """Why ``operations.attach`` refused a file: ``empty``, ``too_large`` or ``refused``."""
+    from flask import current_app
+
+    try:
+        stream.seek(0, 2)
+        size = stream.tell()
+    except (OSError, ValueError):
+        return "refused"
+    config = current_app.config
+    limit = config.get("MAX_ATTACHMENT_BYTES") or config.get("MAX_CONTENT_LENGTH")
+    if size == 0:
+        return "empty"
+    return "too_large" if limit and size > limit else "refused"
 
 
 MAX_IDEMPOTENCY_KEY = 100
@@ -223,6 +251,7 @@ MAX_IDEMPOTENCY_KEY = 100
 
 def _idempotency_key(key: str | None) -> str | None:
     # Scoped to the token's user: two integrations reusing a key never see each other's items.
+    key = clean_text(key or "").strip()  # a header may carry control characters
     if not key:
         return None
     if len(key) > MAX_IDEMPOTENCY_KEY:
@@ -253,19 +282,44 @@ def _item(public_id: str) -> IncomingItem:
 @bp.route("/items/<public_id>")
 @api_auth
 def get_item(public_id: str):
-    return jsonify(item_json(_item(public_id)))
+    item = _item(public_id)
+    access_log.record("view", item)  # R-PD-1: who viewed what
+    return jsonify(item_json(item))
 
 
 @bp.route("/items")
 @api_auth
 def list_items():
+    if any(contains_identifier(v) for v in request.args.values()):
+        # R-PD-1: URLs end up in proxy and server logs; an IIN/BIN travels in a POST body.
+        raise ApiError(
+            400,
+            "identifier_in_url",
+            _l("Do not put an IIN or BIN in the address: search with POST /api/v1/items/search."),
+        )
+    return _search(request.args)
+
+
+@bp.route("/items/search", methods=["POST"])
+@api_auth
+def search_items():
+    """The journal search with the filters in a JSON body, e.g. by IIN/BIN (R-PD-1)."""
+    args = json_body()
+    db.session.rollback()  # a read: give back the write lock a POST begins with (SQLite)
+    set_sqlite_begin_mode("DEFERRED")
+    for name in ("q", "kind", "channel", "state", "subdivision"):
+        if not isinstance(args.get(name), str | None):
+            raise _field_error(name, _l("Text is expected."))
+    return _search(args)
+
+
+def _search(args: Any):
     if not has_permission(g.api_user, Permission.VIEW_REGISTRY):
         raise ApiError(403, "forbidden", _l("You do not have permission to do this."))
-    args = request.args
     try:
         page = max(1, int(args.get("page", 1)))
         per_page = min(MAX_PER_PAGE, max(1, int(args.get("per_page", 50))))
-    except ValueError:
+    except (TypeError, ValueError):
         raise _field_error("page", _l("A whole number is expected.")) from None
     filters = queries.JournalFilter(
         q=args.get("q") or None,
@@ -275,8 +329,8 @@ def list_items():
         subdivision=args.get("subdivision") or None,
         date_from=_date(args.get("date_from"), "date_from"),
         date_to=_date(args.get("date_to"), "date_to"),
-        overdue=args.get("overdue") in ("1", "true"),
-        from_reception=args.get("from_reception") in ("1", "true"),
+        overdue=args.get("overdue") in ("1", "true", True),
+        from_reception=args.get("from_reception") in ("1", "true", True),
         today=get_calendar().local_now().date(),
     )
     query = queries.journal_query(filters, window=page * per_page + 1)
@@ -295,7 +349,7 @@ def add_attachments(public_id: str):
     item = _item(public_id)
     files = _files()
     if not files:
-        raise _field_error("files", _l("Send one or more files in multipart parts named “files”."))
+        raise _field_error("files", FILES_PART)
     out = []
     try:
         for f in files:
@@ -323,9 +377,7 @@ def fire_transition(public_id: str, transition_id: str):
         raise ApiError(
             400, "unknown_transition", _l("Unknown action “%(name)s”.", name=transition_id)
         )
-    payload = request.get_json(silent=True) or {}
-    if not isinstance(payload, dict):
-        raise ApiError(400, "bad_request", _l("The body must be a JSON object."))
+    payload = json_body()
     if not isinstance(payload.get("comment"), str | None):
         raise ApiError(422, "invalid_parameters", _l("The comment must be text."))
     try:
