@@ -111,15 +111,61 @@ def users_create(
 def users_token(username: str) -> None:
     """Issue a new API token for USERNAME (the old one stops working); printed once."""
     from docflow.api import issue_token
-    from docflow.org.models import user_by_username
 
     _as_cli_actor()
-    user = user_by_username(username)
-    if user is None:
-        raise click.ClickException(f"no user {username}")
+    user = _user(username)
+    if not user.active:
+        raise click.ClickException(f"user {username} is deactivated: reactivate it first")
     token = issue_token(user)
     db.session.commit()
     click.echo(token)
+
+
+@users_cli.command("deactivate")
+@click.argument("username")
+def users_deactivate(username: str) -> None:
+    """Lock USERNAME out at once: web sessions end and the API token is revoked.
+
+    The next request with an old cookie goes to the login page, with the token it gets 401.
+    The last active administrator cannot be deactivated. Audited.
+    """
+    from docflow.org.operations import AccountError, deactivate_user
+
+    _as_cli_actor()
+    user = _user(username)
+    try:
+        changed = deactivate_user(user)
+    except AccountError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"user {username} deactivated" if changed else f"user {username} already inactive")
+
+
+@users_cli.command("reactivate")
+@click.argument("username")
+def users_reactivate(username: str) -> None:
+    """Let USERNAME log in again with the password. Audited.
+
+    The API token revoked at deactivation stays revoked (it may have leaked meanwhile):
+    issue a new one with `flask users token USERNAME` if the account needs the API.
+    """
+    from docflow.org.operations import reactivate_user
+
+    _as_cli_actor()
+    user = _user(username)
+    changed = reactivate_user(user)
+    db.session.commit()
+    click.echo(f"user {username} reactivated" if changed else f"user {username} already active")
+
+
+def _user(username: str):
+    from docflow.org.models import user_by_username
+
+    user = user_by_username(username)
+    if user is None:
+        raise click.ClickException(f"no user {username}")
+    return user
 
 
 audit_cli = AppGroup("audit", help="The audit trail.")
@@ -142,6 +188,7 @@ def audit_verify() -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from docflow.core.access_log import access_log_command
     from docflow.core.calendar_cli import calendar_cli
     from docflow.protocols.cli import protocols_cli
     from docflow.registry.cli import registry_cli
@@ -153,6 +200,7 @@ def register_cli(app: Flask) -> None:
         profile_cli,
         users_cli,
         audit_cli,
+        access_log_command,
         calendar_cli,
         registry_cli,
         routing_cli,

@@ -2,8 +2,8 @@
 # Usage: scripts/test.sh [pytest args...]     (or: make test ARGS="...")
 #
 # The full check, as run by CI (.ci/run): system packages, .venv with the [test]
-# extras, translations, `ruff check .`, then the whole pytest suite twice:
-# on SQLite and on a throwaway PostgreSQL (scripts/with-postgres.sh).
+# extras, translations, `ruff check .`, `ruff format --check .`, then the whole
+# pytest suite twice: on SQLite and on a throwaway PostgreSQL (scripts/with-postgres.sh).
 # Both pytest runs always happen; the exit status is non-zero if anything failed
 # (including pytest exit 5, "no tests collected": a CI run without tests is no pass).
 #
@@ -75,6 +75,11 @@ banner "ruff check ."
 rc=0
 "$VENV/bin/ruff" check . || rc=$?
 record "ruff check" "$rc"
+
+banner "ruff format --check ."
+rc=0
+"$VENV/bin/ruff" format --check . || rc=$?
+record "ruff format --check" "$rc"
 
 for backend in "${BACKENDS[@]}"; do
     rc=0

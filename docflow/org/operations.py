@@ -143,3 +143,43 @@ def set_password(user: User, new: str) -> None:
     user.password_hash = hash_password(new)
     user.password_changed_at = dt.datetime.now(dt.UTC)
     end_sessions(user)
+
+
+def _active_admins() -> int:
+    return db.session.scalar(
+        select(func.count(func.distinct(User.id)))
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role == Role.ADMIN.value, User.active.is_(True))
+    )
+
+
+def deactivate_user(user: User) -> bool:
+    """Lock the account out at once; False when it already was.
+
+    The web session and the API token are revoked as well as ``active`` turned off, so that a
+    later reactivation does not bring old cookies or a possibly leaked token back to life.
+    """
+    if not user.active:
+        return False
+    if any(g.role == Role.ADMIN.value for g in user.grants) and _active_admins() <= 1:
+        raise AccountError(
+            _l(
+                "%(username)s is the last active administrator: make another user an "
+                "administrator first.",
+                username=user.username,
+            )
+        )
+    user.active = False
+    end_sessions(user)
+    user.api_token_hash = None
+    audit.record("deactivate_user", user, summary={"username": user.username})
+    return True
+
+
+def reactivate_user(user: User) -> bool:
+    """Let the user log in again; False when already active. API tokens stay revoked."""
+    if user.active:
+        return False
+    user.active = True
+    audit.record("reactivate_user", user, summary={"username": user.username})
+    return True

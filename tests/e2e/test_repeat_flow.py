@@ -91,7 +91,9 @@ def test_r_route_4_unlinked_repeat_caught_shown_and_dismissed_in_the_browser(
         if SCREENSHOTS:
             page.screenshot(path=os.path.join(SCREENSHOTS, "repeat-candidate.png"), full_page=True)
         dismiss = section.locator("form:has(input[name=decision][value=dismiss])")
-        dismiss.locator("input[name=reason]").fill("Another flat: the earlier case was about Abaya 7")
+        dismiss.locator("input[name=reason]").fill(
+            "Another flat: the earlier case was about Abaya 7"
+        )
         with page.expect_navigation():
             dismiss.locator("button[type=submit]").click()
         assert page.locator(".flash-error").count() == 0

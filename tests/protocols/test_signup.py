@@ -77,6 +77,24 @@ def test_r_recv_5_list_priority_first_then_order_of_arrival(
     assert [s.item_id for s in ops.queue(session)] == [veteran.id, first.id, second.id]
 
 
+def test_r_recv_11_date_and_time_notice_within_2_more_working_days(
+    make_request, make_session, akim_official, controller, monkeypatch
+):
+    from docflow.core.calendar import WorkingCalendar
+
+    session = make_session()
+    s = ops.create_signup(make_request(), akim_official, controller)
+    ops.propose_date(s, session, controller, "Күнді белгілеу ұсынылады")
+    # The list is made on Friday 27 November 2026 (day 1 of the demo profile's convention):
+    # 2 more working days are Mon 30 November and Tue 1 December.
+    monkeypatch.setattr(
+        WorkingCalendar, "local_now", lambda self: dt.datetime(2026, 11, 27, 10, 0, tzinfo=self.tz)
+    )
+    ops.distribute_list(session, controller)
+    assert s.state == "included"
+    assert s.time_notice_due == dt.date(2026, 12, 1)
+
+
 def test_r_recv_7_grounds_found_in_the_registry(
     make_request, make_item, akim_official, controller, app
 ):
@@ -104,6 +122,33 @@ def test_r_recv_7_grounds_found_in_the_registry(
     s = ops.create_signup(make_request(), akim_official, controller)
     found = ops.refusal_evidence(s)
     assert [(g, i.id) for g, i in found] == [("decision_exists", earlier.id)]
+
+
+def test_r_recv_7_a_returned_appeal_on_the_same_question_is_a_ground(
+    make_request, make_item, akim_official, controller, clerk
+):
+    from docflow.registry import operations as registry_ops
+
+    def returned(summary):
+        # No address: the appeal waits for correction (R-REG-5), and is returned when the term
+        # given to the applicant has passed.
+        item = make_item(
+            applicant=ApplicantData(full_name="Серикбаев Нурлан Аскарович", iin="850315301235"),
+            summary=summary,
+        )
+        assert item.state == "awaiting_correction"
+        item.correction_due = get_calendar().local_now().date() - dt.timedelta(days=1)
+        return item
+
+    same = returned("Ыстық су жоқ, үш апта бойы")
+    other = returned("Балабақшаға кезек туралы")
+    assert set(registry_ops.return_overdue(clerk)) == {same, other}
+    assert same.state == other.state == "returned"
+
+    s = ops.create_signup(make_request(), akim_official, controller)
+    found = ops.refusal_evidence(s)
+    # Only the same question counts; the returned appeal on another question is no ground.
+    assert [(g, i.id) for g, i in found] == [("returned", same.id)]
 
 
 def test_r_recv_12_refusal_goes_through_a_hearing(make_request, akim_official, controller):
@@ -206,7 +251,9 @@ def test_r_recv_9_participants_and_r_reg_2_written_appeal_prefilled(
     assert f'value="{item.public_id}"' in page  # the new appeal is linked to the request
 
 
-def test_a_request_not_open_names_its_state_readably(make_request, akim_official, controller, clerk):
+def test_a_request_not_open_names_its_state_readably(
+    make_request, akim_official, controller, clerk
+):
     from docflow.registry import operations as registry_ops
 
     item = make_request()

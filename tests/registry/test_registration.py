@@ -158,6 +158,20 @@ def test_r_reg_6_sign_up_without_essence_is_left_without_consideration(app, make
     assert with_essence.state == "registered"
 
 
+def test_r_reg_5_and_6_workflow_guards_refuse_a_direct_fire(app, make_item, clerk):
+    # The engine's guards hold even for a caller that skips the operations' own checks.
+    complete = make_item(kind="reception_request", summary="Балабақша кезегі")
+    with pytest.raises(GuardRefused, match="Nothing is missing"):
+        INCOMING.fire(complete, "request_correction", clerk)
+    with pytest.raises(GuardRefused, match="without the essence"):  # R-REG-6
+        INCOMING.fire(complete, "leave_without_consideration", clerk)
+    incomplete = make_item(applicants=[ApplicantData(full_name="Ким Ольга Викторовна")])
+    assert incomplete.state == "awaiting_correction"
+    with pytest.raises(GuardRefused, match="still missing"):
+        INCOMING.fire(incomplete, "correction_received", clerk)
+    assert (complete.state, incomplete.state) == ("registered", "awaiting_correction")
+
+
 def test_r_reg_8_withdrawal_needs_the_written_reference(app, make_item, clerk):
     item = make_item()
     with pytest.raises(InvalidParameters):

@@ -186,8 +186,8 @@ def test_r_deadline_2_extension_by_letter_up_to_30_days(routed, users):
 def test_r_deadline_2_decision_total_two_months_then_refused(routed, users):
     item = routed("in_work")
     cap = ops.extension_cap(item, "decision")
-    assert cap == ops._add_months(item.registration_date, 2)
-    with pytest.raises(GuardRefused):  # the controller cannot take the head's decision
+    assert cap == ops.add_months(item.registration_date, 2)
+    with pytest.raises(TransitionForbidden):  # the controller cannot take the head's decision
         ops.extend(item, users["controller"], basis="decision", new_due=cap, reason="x")
     ops.extend(
         item,
@@ -209,6 +209,26 @@ def test_r_deadline_2_decision_total_two_months_then_refused(routed, users):
     assert len(ops.extensions(item)) == 1
 
 
+def test_r_deadline_2_applicant_notified_within_3_working_days(routed, users, monkeypatch):
+    from docflow.core.calendar import WorkingCalendar
+
+    item = routed("in_work")
+    # Extended on Friday 11 December 2026: the day itself is day 1 (the demo profile's
+    # R-DEADLINE-1 convention), then Mon 14 and Tue 15. 3 calendar days would give the 14th,
+    # a 4th working day the 17th (the 16th is Independence Day).
+    monkeypatch.setattr(
+        WorkingCalendar, "local_now", lambda self: dt.datetime(2026, 12, 11, 10, 0, tzinfo=self.tz)
+    )
+    ext = ops.extend(
+        item,
+        users["controller"],
+        basis="letter",
+        new_due=item.registration_date + dt.timedelta(days=30),
+        reason="сложный вопрос, запрос в КСК",
+    )
+    assert ext.notice_due == dt.date(2026, 12, 15)
+
+
 # --- control (R-CTRL-1, R-CTRL-2) -------------------------------------------------------------
 
 
@@ -219,6 +239,35 @@ def test_r_ctrl_1_no_removal_without_an_approved_answer(routed, users):
     ops.approve_answer(item, users["head.energy"])
     with pytest.raises(TransitionForbidden):  # only the controller removes from control
         ops.close(item, users["head.energy"])
+    ops.close(item, users["controller"])
+    assert item.state == "closed"
+
+
+def test_r_ctrl_1_an_approved_interim_answer_does_not_remove_from_control(routed, users):
+    # The guard itself: the state allows "close", only the answer being non-final refuses it.
+    item = routed("in_work")
+    ops.submit_answer(
+        item,
+        users["exec.energy"],
+        summary="Аралық жауап: сараптама жүргізілуде",
+        filename="interim.pdf",
+        stream=io.BytesIO(b"%PDF-1.4 interim"),
+        final=False,
+    )
+    ops.approve_answer(item, users["head.energy"])
+    assert item.state == "answered" and ops.current_answer(item).status == "approved"
+    with pytest.raises(GuardRefused, match="approved final answer"):
+        ops.close(item, users["controller"])
+    assert item.state == "answered"
+    ops.send_back_for_rework(item, users["controller"], comment="Түпкілікті жауап керек")
+    ops.submit_answer(
+        item,
+        users["exec.energy"],
+        summary="Түпкілікті жауап",
+        filename="final.pdf",
+        stream=io.BytesIO(b"%PDF-1.4 final"),
+    )
+    ops.approve_answer(item, users["head.energy"])
     ops.close(item, users["controller"])
     assert item.state == "closed"
 

@@ -46,7 +46,9 @@ def upgrade():
             name=op.f("fk_repeat_candidate_decided_by_id_user_account"),
         ),
         sa.ForeignKeyConstraint(
-            ["item_id"], ["incoming_item.id"], name=op.f("fk_repeat_candidate_item_id_incoming_item")
+            ["item_id"],
+            ["incoming_item.id"],
+            name=op.f("fk_repeat_candidate_item_id_incoming_item"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_repeat_candidate")),
         sa.UniqueConstraint(
