@@ -15,13 +15,75 @@ def _error(description: str) -> dict[str, Any]:
     }
 
 
+SEARCH_FIELDS = {
+    "q": {"type": "string", "description": "Words, and/or an applicant's IIN or BIN"},
+    "kind": {"type": "string", "enum": sorted(KINDS)},
+    "channel": {"type": "string", "enum": sorted(CHANNELS)},
+    "state": {"type": "string"},
+    "subdivision": {"type": "string", "description": "Subdivision code"},
+    "date_from": {"type": "string", "format": "date"},
+    "date_to": {"type": "string", "format": "date"},
+    "overdue": {"type": "boolean"},
+    "from_reception": {"type": "boolean"},
+    "page": {"type": "integer", "minimum": 1},
+    "per_page": {"type": "integer", "minimum": 1, "maximum": 200},
+}
+
+
+def _items_search(errors: dict[str, Any]) -> dict[str, Any]:
+    """POST /items/search: the journal search with the filters in the body (R-PD-1)."""
+    return {
+        "post": {
+            "summary": "Search the journal, e.g. by IIN/BIN, without putting it in the URL",
+            "description": "The filters of GET /items as a JSON object; the same result. "
+            "A read: nothing is changed.",
+            "requestBody": {
+                "required": False,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": SEARCH_FIELDS,
+                            "additionalProperties": False,
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": {
+                    "description": "A page of items, as from GET /items",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "items": {
+                                        "type": "array",
+                                        "items": {"$ref": "#/components/schemas/Item"},
+                                    },
+                                    "page": {"type": "integer"},
+                                    "per_page": {"type": "integer"},
+                                    "has_next": {"type": "boolean"},
+                                },
+                            }
+                        }
+                    },
+                },
+                **errors,
+            },
+        }
+    }
+
+
 def spec() -> dict[str, Any]:
     errors = {
-        "400": _error("Malformed request"),
+        "400": _error("Malformed request: not a JSON object, or nested too deeply"),
         "401": _error("Missing or invalid API token"),
         "403": _error("The token's user may not do this"),
         "413": _error("Upload larger than the configured limit"),
-        "422": _error("Invalid data; `fields` names each problem"),
+        "422": _error(
+            "Invalid data (a lone surrogate or an over-long text too); `fields` names each problem"
+        ),
     }
     item_id = {"name": "item_id", "in": "path", "required": True, "schema": {"type": "string"}}
     return {
@@ -92,6 +154,9 @@ def spec() -> dict[str, Any]:
                 },
                 "get": {
                     "summary": "List and search the journal",
+                    "description": "An IIN or BIN in any parameter is refused with 400 "
+                    "`identifier_in_url` (R-PD-1: URLs end up in logs): search with "
+                    "POST /items/search instead.",
                     "parameters": [
                         {"name": n, "in": "query", "schema": {"type": t}}
                         for n, t in (
@@ -132,6 +197,7 @@ def spec() -> dict[str, Any]:
                     },
                 },
             },
+            "/items/search": _items_search(errors),
             "/items/{item_id}": {
                 "get": {
                     "summary": "Read an item",
@@ -291,6 +357,22 @@ def spec() -> dict[str, Any]:
                             "items": {"$ref": "#/components/schemas/Applicant"},
                         },
                         "attachments": {"type": "array", "items": {"type": "object"}},
+                        "files_refused": {
+                            "type": "array",
+                            "description": "In the answer to a registration: the files not "
+                            "stored (empty, too large…); the item is registered all the same "
+                            "(R-REG-1). `error`: empty | too_large | forbidden | "
+                            "unexpected_part | refused.",
+                            "items": {
+                                "type": "object",
+                                "required": ["name", "error", "message"],
+                                "properties": {
+                                    "name": {"type": "string"},
+                                    "error": {"type": "string"},
+                                    "message": {"type": "string"},
+                                },
+                            },
+                        },
                     },
                 },
             },

@@ -17,6 +17,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -31,6 +32,15 @@ from docflow.extensions import db
 
 GENESIS = "0" * 64
 MASK = "***"
+# An IIN/BIN-looking number (R-PD-1: no IINs in clear in the trail, whatever the column): 12
+# digits, or 12 digits grouped as people write them (6+6, 4+4+4, 3+3+3+3, by spaces or dashes),
+# not part of a longer digit run nor of a hex string (a SHA-256 or a public id often holds 12
+# digits in a row); a registration number such as ЖТ-2026-00000001 is not one.
+IDENTIFIER_RE = re.compile(
+    r"(?<![0-9A-Fa-f])"
+    r"(?:\d{12}|(?<!\d[ -])(?:\d{6}[ -]\d{6}|\d{4}(?:[ -]\d{4}){2}|\d{3}(?:[ -]\d{3}){3})(?![ -]\d))"
+    r"(?![0-9A-Fa-f])"
+)
 
 
 class AuditEntry(db.Model):
@@ -133,6 +143,29 @@ def _normalise(value: Any) -> Any:
     return json.loads(json.dumps(value, ensure_ascii=False, default=str))
 
 
+def contains_identifier(text: str | None) -> bool:
+    return bool(text) and IDENTIFIER_RE.search(str(text)) is not None
+
+
+def mask_identifiers(value: Any) -> Any:
+    """``value`` (text or JSON) with every IIN/BIN-looking number replaced by ``MASK``.
+
+    Applied to every summary before it is hashed, so ``verify()`` checks what is stored; it
+    covers JSON columns and free text (parsed minutes, comments) that no column mask reaches.
+    """
+    if isinstance(value, str):
+        return IDENTIFIER_RE.sub(MASK, value)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return MASK if 10**11 <= abs(value) < 10**12 else value
+    if isinstance(value, list):
+        return [mask_identifiers(v) for v in value]
+    if isinstance(value, dict):
+        return {mask_identifiers(k): mask_identifiers(v) for k, v in value.items()}
+    return value
+
+
 def _append(session: Session, entries: list[dict[str, Any]]) -> None:
     if not entries:
         return
@@ -160,7 +193,7 @@ def _append(session: Session, entries: list[dict[str, Any]]) -> None:
             "action": entry["action"],
             "object_type": entry.get("object_type"),
             "object_id": None if entry.get("object_id") is None else str(entry["object_id"]),
-            "summary": _normalise(entry.get("summary")),
+            "summary": mask_identifiers(_normalise(entry.get("summary"))),
             "outcome": entry.get("outcome", "ok"),
             "request_id": request_id,
             "prev_hash": prev,
@@ -198,19 +231,10 @@ def record(
 
 
 def record_access(action: str, obj: Any) -> None:
-    """Log a read (R-PD-1: who viewed what) from a GET request, in its own write transaction.
+    """A read of personal data (R-PD-1) goes to the access log, kept apart from this trail."""
+    from docflow.core import access_log
 
-    The request's read transaction is ended first: on SQLite, upgrading a deferred read
-    transaction to a write can fail at once under concurrency, while a fresh IMMEDIATE one
-    waits its turn on the busy timeout.
-    """
-    from docflow.core.db import sqlite_begin_mode
-
-    object_type, object_id = obj.__tablename__, _identity(obj)
-    db.session.commit()
-    with sqlite_begin_mode("IMMEDIATE"):
-        record(action, object_type=object_type, object_id=object_id)
-        db.session.commit()
+    access_log.record(action, obj)
 
 
 def _identity(obj: Any) -> str | None:

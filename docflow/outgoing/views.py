@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from docflow.core import audit
+from docflow.core import access_log
 from docflow.core.calendar import get_calendar
 from docflow.core.security import AccessDenied
 from docflow.core.workflow import WorkflowError
@@ -112,12 +112,13 @@ def journal():
 @login_required
 def notice(public_id: str):
     n = _notice_or_404(public_id)
-    audit.record_access("view", n)  # R-PD-1: the recipient's name and address
+    item = db.session.get(IncomingItem, n.item_id)
+    access_log.record("view", n, item=item)  # R-PD-1: the recipient's name and address
     can_manage = operations.can_manage(current_user)
     return render_template(
         "outgoing/notice.html",
         n=n,
-        item=db.session.get(IncomingItem, n.item_id),
+        item=item,
         kinds=KINDS,
         channels=CHANNELS,
         today=_today(),
@@ -145,7 +146,7 @@ def pdf(public_id: str):
         text_kk=n.text_kk,
         text_ru=n.text_ru,
     )
-    audit.record_access("print", n)
+    access_log.record("print", n, item=item)
     return send_file(
         io.BytesIO(render_notice_pdf(data, lang)),
         mimetype="application/pdf",

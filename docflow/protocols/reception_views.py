@@ -14,9 +14,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from docflow.core import access_log
 from docflow.core.calendar import get_calendar
 from docflow.core.security import AccessDenied, Permission, has_permission
-from docflow.core.workflow import WorkflowError
+from docflow.core.workflow import TransitionForbidden, WorkflowError
 from docflow.extensions import db
 from docflow.org.models import Official, Subdivision
 from docflow.protocols import operations as ops
@@ -43,7 +44,9 @@ def _require(permission: Permission) -> None:
 def _run(action, success: str, target: str):
     try:
         action()
-    except (WorkflowError, AccessDenied, ops.ReceptionError) as exc:
+    except (TransitionForbidden, AccessDenied):
+        raise  # not theirs to do: 403 from the app's error handler
+    except (WorkflowError, ops.ReceptionError) as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(target), 303
@@ -106,6 +109,7 @@ def overview():
 @bp.route("/signups", methods=["POST"])
 @login_required
 def create_signup():
+    _require(Permission.MANAGE_RECEPTION)
     item = item_by_public_id(request.form.get("item", ""))
     official = db.session.scalar(
         select(Official).where(Official.code == request.form.get("official", ""))
@@ -152,6 +156,7 @@ def _signup_or_404(signup_id: int) -> SignUp:
 def signup(signup_id: int):
     s = _signup_or_404(signup_id)
     item = db.session.get(IncomingItem, s.item_id)
+    access_log.record("view", s, item=item)  # R-PD-1: who viewed what
     sessions = db.session.scalars(
         select(ReceptionSession)
         .where(
@@ -182,6 +187,7 @@ def signup(signup_id: int):
 @login_required
 def signup_action(signup_id: int, action: str):
     s = _signup_or_404(signup_id)
+    _require(Permission.MANAGE_RECEPTION)
     target = url_for("protocols.signup", signup_id=s.id)
     note = (request.form.get("note") or "").strip()
     if action == "propose_date":
@@ -241,6 +247,7 @@ def _session_or_404(session_id: int) -> ReceptionSession:
 @login_required
 def session(session_id: int):
     s = _session_or_404(session_id)
+    access_log.record("view", s)  # R-PD-1: the queue names the applicants
     items = {
         i.id: i
         for i in db.session.scalars(
@@ -268,6 +275,7 @@ def session(session_id: int):
 @login_required
 def participants(session_id: int):
     s = _session_or_404(session_id)
+    _require(Permission.MANAGE_RECEPTION)
     lines = (request.form.get("participants") or "").splitlines()
     return _run(
         lambda: ops.set_participants(s, current_user, lines),
@@ -280,6 +288,7 @@ def participants(session_id: int):
 @login_required
 def distribute_list(session_id: int):
     s = _session_or_404(session_id)
+    _require(Permission.MANAGE_RECEPTION)  # also when nothing is proposed yet
     return _run(
         lambda: ops.distribute_list(s, current_user),
         _("The list is made, in order, with the times."),
@@ -291,6 +300,7 @@ def distribute_list(session_id: int):
 @login_required
 def visit(session_id: int, signup_id: int):
     s = _session_or_404(session_id)
+    _require(Permission.MANAGE_RECEPTION)
     signup = db.session.get(SignUp, signup_id)
     if signup is None or signup.session_id != s.id:
         abort(404)
@@ -324,6 +334,7 @@ def visit(session_id: int, signup_id: int):
 def minutes_out(session_id: int):
     """Minutes of the reception generated from the visits (R-PROT-1), in kk or ru."""
     s = _session_or_404(session_id)
+    access_log.record("download", s)  # R-PD-1
     lang = request.args.get("lang", "ru") if request.args.get("lang") in ("kk", "ru") else "ru"
     from docflow.protocols.minutes_out import render_minutes
 
@@ -437,6 +448,7 @@ def minutes(minutes_id: int):
             ),
             url_for("protocols.minutes", minutes_id=m.id),
         )
+    access_log.record("view", m)  # R-PD-1: the minutes name the applicants, with IINs
     rows = ops.assignments_for(minutes=m) if m.status == "confirmed" else []
     from docflow.routing.operations import subdivision_staff
 

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from docflow.core import audit
+from docflow.core import access_log, audit, saved_search
 from docflow.core.calendar import get_calendar
 from docflow.core.security import Permission, has_permission
 from docflow.core.storage import get_storage
@@ -106,26 +106,47 @@ def _filters_from(form: JournalFilterForm) -> queries.JournalFilter:
     )
 
 
-def _journal_form() -> JournalFilterForm:
-    form = JournalFilterForm(request.args)
+def _journal_form() -> tuple[JournalFilterForm, saved_search.Search]:
+    """The filters of the request and the arguments links carry (R-PD-1: no IIN in a URL)."""
+    found = saved_search.from_request(request.args, current_user.id)
+    if found.refused:
+        flash(
+            _("Search by IIN or BIN with the search form: the number is not put in the address."),
+            "error",
+        )
+    elif found.expired:
+        flash(_("This search has expired: search again."), "info")
+    form = JournalFilterForm(found.params)
     form.state.choices = choices({s.id: s.title for s in INCOMING.states.values()}, _("Any"))
     subs = db.session.scalars(select(Subdivision).order_by(Subdivision.code))
     form.subdivision.choices = choices({s.code: f"{s.code} — {s.name}" for s in subs}, _("Any"))
     form.validate()
-    return form
+    return form, found
+
+
+@bp.route("/search", methods=["POST"])
+@login_required
+def search():
+    """The journal's search form posts here; an IIN/BIN is kept server-side, never in the URL."""
+    _require(Permission.VIEW_REGISTRY)
+    args = saved_search.url_args(request.form, current_user.id)
+    db.session.commit()
+    return redirect(url_for("registry.journal", **args)), 303
 
 
 @bp.route("/")
 @login_required
 def journal():
     _require(Permission.VIEW_REGISTRY)
-    form = _journal_form()
+    form, found = _journal_form()
+    if found.refused:  # an IIN typed into the URL: off the address bar, masked (R-PD-1)
+        return redirect(url_for("registry.journal", **found.link_args)), 303
+    args = found.link_args
     filters = _filters_from(form)
     page = max(1, request.args.get("page", 1, type=int))
     query = queries.journal_query(filters, window=page * PAGE_SIZE + 1)
     items = list(db.session.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)))
     has_next = len(items) > PAGE_SIZE
-    args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "registry/journal.html",
         form=form,
@@ -146,7 +167,7 @@ def export():
     _require(Permission.VIEW_REGISTRY)
     from docflow.registry.export import journal_xlsx
 
-    form = _journal_form()
+    form, _found = _journal_form()
     filters = _filters_from(form)
     if not (filters.date_from and filters.date_to):
         flash(_("Choose the period (from and to) to export."), "error")
@@ -347,7 +368,7 @@ def repeats():
 @login_required
 def item(public_id: str):
     item = _item_or_404(public_id)
-    audit.record_access("view", item)  # R-PD-1: who viewed what
+    access_log.record("view", item)  # R-PD-1: who viewed what
     transitions = [t for t in INCOMING.available(item, current_user) if t.id in MANUAL_TRANSITIONS]
     can_modify = has_permission(current_user, Permission.MODIFY, item)
     candidates = (
@@ -459,7 +480,7 @@ def _attachment_or_404(item: IncomingItem, attachment_id: str) -> Attachment:
 def download(public_id: str, attachment_id: str):
     item = _item_or_404(public_id)
     att = _attachment_or_404(item, attachment_id)
-    audit.record_access("download", att)
+    access_log.record("download", att, item=item)
     inline = request.args.get("inline") == "1" and att.content_type in (
         "application/pdf",
         "image/png",
@@ -480,6 +501,7 @@ def preview(public_id: str, attachment_id: str):
     att = _attachment_or_404(item, attachment_id)
     if not att.preview_key:
         abort(404)
+    access_log.record("preview", att, item=item)
     return send_file(get_storage().open(att.preview_key), mimetype="image/png", max_age=3600)
 
 
@@ -489,6 +511,7 @@ def slip(public_id: str):
     from docflow.registry.printing import label_pdf, slip_pdf
 
     item = _item_or_404(public_id)
+    access_log.record("print", item)
     data = label_pdf(item) if request.args.get("label") else slip_pdf(item)
     name = f"{'label' if request.args.get('label') else 'slip'}-{item.reg_number}.pdf"
     return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name)
@@ -522,6 +545,8 @@ def transition(public_id: str, transition_id: str):
 @login_required
 def link(public_id: str):
     item = _item_or_404(public_id)
+    if not operations.may_link(current_user, item):
+        abort(403)
     form = LinkForm()
     target = None
     if form.validate_on_submit():
@@ -546,6 +571,7 @@ def link(public_id: str):
 @login_required
 def annotate(public_id: str):
     item = _item_or_404(public_id)
+    _require(Permission.MODIFY, item)
     form = AnnotateForm()
     if not form.validate_on_submit():
         flash(_("Say why the detail is corrected."), "error")
@@ -572,6 +598,7 @@ def annotate(public_id: str):
 @login_required
 def supply(public_id: str):
     item = _item_or_404(public_id)
+    _require(Permission.MODIFY, item)  # the applicant's details change: the office only
     form = SupplyForm()
     if not form.validate_on_submit():
         flash(_("Say how the details arrived."), "error")
@@ -671,6 +698,7 @@ def unmatched_file(scan_id: int):
     if unmatched is None:
         abort(404)
     att = unmatched.attachment
+    access_log.record("download", att)
     return send_file(
         get_storage().open(att.storage_key), mimetype="application/pdf", download_name=att.filename
     )

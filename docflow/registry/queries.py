@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Select, false, func, select, text
+from sqlalchemy import Select, false, func, or_, select, text
 
+from docflow.core.audit import IDENTIFIER_RE
 from docflow.extensions import db
 from docflow.org.models import Subdivision
 from docflow.registry import search
-from docflow.registry.models import IncomingItem
+from docflow.registry.models import Applicant, IncomingItem
 from docflow.registry.workflow import INCOMING
 
 
@@ -60,12 +61,22 @@ def journal_query(f: JournalFilter, window: int | None = None) -> Select:
     """
     query = select(IncomingItem)
     if f.q and f.q.strip():
-        found = search.matching_ids_sql(f.q, newest=window if _only_text(f) else None)
-        if found is None:
-            # Nothing searchable (e.g. only an IIN, which is not indexed, R-PD-1): no match,
-            # rather than the whole journal as if every item matched.
+        # IINs/BINs are not in the text index (R-PD-1): they match the applicants' identifiers.
+        ids = ["".join(filter(str.isdigit, m)) for m in IDENTIFIER_RE.findall(f.q)]
+        words = IDENTIFIER_RE.sub(" ", f.q)
+        found = search.matching_ids_sql(words, newest=window if _only_text(f) and not ids else None)
+        if ids:
+            query = query.where(
+                IncomingItem.id.in_(
+                    select(Applicant.item_id).where(
+                        or_(Applicant.iin.in_(ids), Applicant.bin.in_(ids))
+                    )
+                )
+            )
+        if found is None and not ids:
+            # Nothing searchable: no match, rather than the whole journal as if every item matched.
             query = query.where(false())
-        else:
+        elif found is not None:
             sql, params = found
             query = query.where(IncomingItem.id.in_(text(sql).bindparams(**params)))
     if f.kind:
