@@ -110,6 +110,20 @@ def _setup_login(app: Flask) -> None:
     login_manager.login_message = _l("Please log in to open this page.")
     login_manager.login_message_category = "info"
 
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        # As Flask-Login's own, but an IIN/BIN in the query never goes into ?next= (R-PD-1).
+        from flask import flash, redirect, request
+        from flask_login import login_url
+
+        from docflow.core.audit import contains_identifier
+
+        target = request.full_path.rstrip("?")
+        if contains_identifier(target):
+            target = request.path
+        flash(login_manager.login_message, login_manager.login_message_category)
+        return redirect(login_url(login_manager.login_view, next_url=target))
+
     @login_manager.user_loader
     def load_user(token: str) -> User | None:
         from sqlalchemy import select

@@ -269,3 +269,13 @@ def test_r_pd_1_parsed_minutes_leave_no_iin_in_clear_in_the_audit_trail(app, web
         ("view", "minutes", str(m.id))
     ]
     assert not [e for e in entries if e.action == "view"]
+
+
+def test_r_pd_1_login_redirect_keeps_the_iin_out_of_next(app):
+    client = app.test_client()
+    r = client.get("/registry/?q=900101300811")
+    assert r.status_code == 302
+    assert "900101300811" not in r.headers["Location"]
+    assert "/login" in r.headers["Location"]
+    plain = client.get("/registry/?q=heating")
+    assert "heating" in plain.headers["Location"]  # ordinary queries still come back after login
