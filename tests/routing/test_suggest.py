@@ -114,15 +114,19 @@ def test_r_route_1_without_a_district_name_the_city_department_answers(demo_map)
 
 def test_terms_match_inflected_words_and_russian_keyboard_spelling(demo_map):
     # Kazakh suffixes are appended to the stem; Russian endings replace the term's own.
-    assert "құбыр" in demo_map.score("Үйдің су құбырын ауыстыру керек")["ENERGY"][1]
+    # (The longest term covering a word is the one reported: «су құбыр» rather than «құбыр».)
+    assert "су құбыр" in demo_map.score("Үйдің су құбырын ауыстыру керек")["ENERGY"][1]
+    assert "құбыр" in demo_map.score("Үйдің құбырын ауыстыру керек")["ENERGY"][1]
     assert "горячая вода" in demo_map.score("Нет горячей воды")["ENERGY"][1]
     # «құбыр» typed on a Russian keyboard as «кубыр».
-    assert "құбыр" in demo_map.score("Су кубыры жарылды")["ENERGY"][1]
+    assert "су құбыр" in demo_map.score("Су кубыры жарылды")["ENERGY"][1]
 
 
 def test_phrases_need_their_words_close_together():
     terms = CompetenceMap.from_profile_setting({"EDU": {"ru": ["очередь в детский сад"]}})
-    assert terms.score("Очередь на детский сад") == {"EDU": (2.0, ["очередь в детский сад"])}
+    found = terms.score("Очередь на детский сад")
+    assert found["EDU"][1] == ["очередь в детский сад"]
+    assert found["EDU"][0] >= 2.0  # a three-word phrase outweighs a word
     assert terms.score("Очередь в поликлинике огромная, а детский сад закрыт") == {}
 
 
