@@ -379,5 +379,5 @@ def bulk_assign():
         )
     for r in results:
         if not r.ok:  # the number only of an item the head may view
-            flash(f"{r.reg_number or _('An item not open to you')}: {r.message}", "error")
+            flash(f"{r.reg_number or _('(an item not open to you)')}: {r.message}", "error")
     return redirect(url_for("routing.dashboard")), 303

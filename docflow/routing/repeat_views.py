@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from docflow.core.security import AccessDenied, Permission, Role, has_permission
-from docflow.core.workflow import WorkflowError
+from docflow.core.workflow import TransitionForbidden, WorkflowError
 from docflow.extensions import db
 from docflow.org.models import RoleGrant, User, user_by_username
 from docflow.registry import operations as registry_ops
@@ -76,7 +76,9 @@ def _run(item: IncomingItem, action, success: str):
         db.session.rollback()
         flash(exc.message, "error")
         return _back(item)
-    except (WorkflowError, AccessDenied) as exc:
+    except (TransitionForbidden, AccessDenied):
+        raise  # not theirs to do: 403 from the app's error handler
+    except WorkflowError as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return _back(item)
@@ -89,6 +91,8 @@ def _run(item: IncomingItem, action, success: str):
 @login_required
 def decide_repeat(public_id: str, other_id: str):
     item = _item(public_id)
+    if not registry_ops.may_link(current_user, item):
+        raise AccessDenied()
     other = item_by_public_id(other_id)
     if other is None:
         flash(_("The earlier case was not found."), "error")
@@ -116,8 +120,7 @@ def decide_repeat(public_id: str, other_id: str):
 def assign_outside(public_id: str):
     item = _item(public_id)
     if not has_permission(current_user, Permission.DISTRIBUTE, item):
-        flash(_("Only the appeals-control department can consent to this."), "error")
-        return _back(item)
+        raise AccessDenied(_("Only the appeals-control department can consent to this."))
     user = user_by_username(request.form.get("user", ""))
     if user is None:
         flash(_("Choose the employee."), "error")
