@@ -189,6 +189,7 @@ def audit_verify() -> None:
 
 def register_cli(app: Flask) -> None:
     from docflow.core.access_log import access_log_command
+    from docflow.core.backup_cli import backup_cli
     from docflow.core.calendar_cli import calendar_cli
     from docflow.protocols.cli import protocols_cli
     from docflow.registry.cli import registry_cli
@@ -201,6 +202,7 @@ def register_cli(app: Flask) -> None:
         users_cli,
         audit_cli,
         access_log_command,
+        backup_cli,
         calendar_cli,
         registry_cli,
         routing_cli,

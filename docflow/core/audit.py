@@ -336,10 +336,13 @@ class VerifyResult:
     reason: str | None = None
 
 
-def verify(batch: int = 5000) -> VerifyResult:
-    """Walk the chain from the first entry; stop at the first broken link."""
+def verify(batch: int = 5000, conn: Any = None) -> VerifyResult:
+    """Walk the chain from the first entry; stop at the first broken link.
+
+    ``conn``: another database's connection (a backup's); by default the session's.
+    """
     table = AuditEntry.__table__
-    conn = db.session.connection()
+    conn = conn if conn is not None else db.session.connection()
     expected_prev, expected_seq, checked = GENESIS, 1, 0
     last_seq = 0
     while True:
