@@ -9,13 +9,14 @@ handlers of the new item (the safe default of R-ROUTE-4).
 
 "Similar question" is the largest of three signals, each in [0, 1]:
 
-* wording — a soft Dice overlap of the content words, two words matching when they share a
-  stem-like prefix, so Kazakh and Russian case endings do not matter («құбыры» / «құбырын»,
-  «горячей воды» / «горячую воду»); greetings and closing formulas are not content;
+* wording — a soft Dice overlap of the content words, two words matching when they are forms of
+  one stem, so Kazakh and Russian endings do not matter («құбыры» / «құбырын», «горячей воды» /
+  «горячую воду»); function words, letter formulas, addresses, dates and names are not content
+  (one applicant's letters all share them);
 * subject — the subject providers registered by other domains (routing: the office's
-  competence map) put both texts under the same competence term (0.8) or subdivision (0.5), which
-  catches the same question in other words and in the other language;
-* the applicant says it is a repeat («повторно», «қайта», «тағы да» …).
+  competence map) give each text's shares per subdivision; their overlap catches the same
+  question in other words and in the other language;
+* the applicant says it is a repeat («повторно», «қайта жүгінемін», «тағы да» …).
 
 ``SIMILAR`` is chosen on generated paraphrases (tests/registry/test_repeat_detection.py measures
 it on a held-out split of questions).
@@ -33,217 +34,24 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 
 from docflow.core import audit
+from docflow.core.errors import DomainError
 from docflow.extensions import db
 from docflow.registry.models import Applicant, IncomingItem, ItemLink, RepeatCandidate
+from docflow.registry.similarity import (  # noqa: F401  (the detector's public names)
+    REPEAT_MARKER,
+    SIMILAR,
+    TOPIC_PROVIDERS,
+    content_words,
+    question_similarity,
+    says_repeat,
+    similarity,
+    subject_similarity,
+    wording_similarity,
+)
 
-SIMILAR = 0.34
-TOPIC_TERM, TOPIC_AREA, REPEAT_MARKER = 0.8, 0.5, 0.6
-MAX_WORDS = 80
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-
-# Subject providers: text -> {"CODE": weight, "CODE:term": weight}; routing registers the
-# competence map. Case hooks: called with (item, actor) when the item's earlier cases change
-# (a link or a decision), so routing can end an assignment the change makes unlawful.
-TOPIC_PROVIDERS: list[Callable[[str], dict[str, float]]] = []
+# Case hooks: called with (item, actor) when the item's earlier cases change (a link or a
+# decision), so routing can end an assignment the change makes unlawful.
 CASE_HOOKS: list[Callable[[IncomingItem, Any], None]] = []
-
-# Function words and the formulas every letter has: not what the question is about.
-STOP = frozenset(
-    [
-        "и",
-        "в",
-        "во",
-        "на",
-        "по",
-        "с",
-        "со",
-        "к",
-        "ко",
-        "о",
-        "об",
-        "от",
-        "до",
-        "из",
-        "за",
-        "для",
-        "при",
-        "не",
-        "ни",
-        "но",
-        "а",
-        "же",
-        "ли",
-        "бы",
-        "то",
-        "что",
-        "как",
-        "так",
-        "это",
-        "уже",
-        "еще",
-        "ещё",
-        "или",
-        "я",
-        "мы",
-        "вы",
-        "он",
-        "она",
-        "они",
-        "мне",
-        "нас",
-        "вас",
-        "нам",
-        "вам",
-        "мой",
-        "моя",
-        "мое",
-        "наш",
-        "наша",
-        "наше",
-        "ваш",
-        "ваша",
-        "его",
-        "ее",
-        "её",
-        "их",
-        "у",
-        "там",
-        "тут",
-        "где",
-        "когда",
-        "который",
-        "которая",
-        "которые",
-        "этот",
-        "эта",
-        "эти",
-        "тот",
-        "та",
-        "те",
-        "все",
-        "всё",
-        "прошу",
-        "просим",
-        "принять",
-        "меры",
-        "уважаемый",
-        "уважаемая",
-        "аким",
-        "акима",
-        "здравствуйте",
-        "надеюсь",
-        "вашу",
-        "вашей",
-        "помощь",
-        "помочь",
-        "заранее",
-        "спасибо",
-        "благодарю",
-        "обращаюсь",
-        "обращаемся",
-        "к",
-        "вам",
-        "связи",
-        "сообщаю",
-        "сообщаем",
-        "прошу-просим",
-        "разобраться",
-        "ситуации",
-        "решить",
-        "вопрос",
-        "вопросу",
-        "вопрос",
-        "мен",
-        "сен",
-        "ол",
-        "біз",
-        "сіз",
-        "олар",
-        "мен",
-        "және",
-        "мен",
-        "де",
-        "да",
-        "та",
-        "те",
-        "ма",
-        "ме",
-        "ба",
-        "бе",
-        "па",
-        "пе",
-        "ғой",
-        "қой",
-        "бұл",
-        "осы",
-        "сол",
-        "ана",
-        "үшін",
-        "туралы",
-        "бойынша",
-        "арқылы",
-        "дейін",
-        "кейін",
-        "бар",
-        "еді",
-        "болып",
-        "болды",
-        "болса",
-        "деп",
-        "деген",
-        "жатыр",
-        "тұр",
-        "құрметті",
-        "әкім",
-        "әкімі",
-        "мырза",
-        "ханым",
-        "сізге",
-        "сіздің",
-        "өтінішпен",
-        "жүгініп",
-        "отырмын",
-        "отырмыз",
-        "жүгінемін",
-        "жүгінеміз",
-        "көмектесуіңізді",
-        "көмек",
-        "сұраймын",
-        "сұраймыз",
-        "шара",
-        "қолдануды",
-        "алдын",
-        "ала",
-        "рахмет",
-        "мәселе",
-        "мәселені",
-        "мәселесі",
-        "шешуді",
-        "шешіп",
-        "беруіңізді",
-    ]
-)
-REPEAT_MARKERS = (
-    "повторно",
-    "повторное",
-    "повторная",
-    "снова",
-    "вновь",
-    "еще раз",
-    "ещё раз",
-    "опять",
-    "до сих пор",
-    "так и не",
-    "қайта",
-    "қайтадан",
-    "тағы да",
-    "әлі де",
-    "әлі күнге",
-    "бұрын да",
-)
-_MARKERS = re.compile(
-    r"(?<!\w)(?:" + "|".join(re.escape(m) for m in REPEAT_MARKERS) + r")(?!\w)", re.IGNORECASE
-)
 
 # What the applicant match and the similar signal mean, for the pages and the API.
 REASON_TITLES = {
@@ -261,69 +69,12 @@ LINK_KIND_OF_DECISION = {
 }
 
 
-class RepeatDecisionError(ValueError):
+class RepeatDecisionError(DomainError, ValueError):
     """A decision that cannot be taken as asked (``status`` 409 wrong state, 422 invalid)."""
 
     def __init__(self, message: Any, status: int = 422) -> None:
-        super().__init__(str(message))
-        self.message, self.status = str(message), status
-
-
-# --- similarity -----------------------------------------------------------------------------
-
-
-def content_words(text: str) -> list[str]:
-    words = [w for w in _WORD.findall((text or "").lower()) if len(w) >= 2 and w not in STOP]
-    return words[:MAX_WORDS]
-
-
-def _match(a: str, b: str) -> bool:
-    # Same stem: a long common prefix, or one word is the other with its ending changed/added.
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    shorter = min(len(a), len(b))
-    return n >= 5 or (n >= 3 and n >= shorter - 1) or (n == shorter >= 2)
-
-
-def wording_similarity(a: str, b: str) -> float:
-    """Soft Dice overlap of the content words, case endings ignored; 0..1."""
-    wa, wb = set(content_words(a)), set(content_words(b))
-    if not wa or not wb:
-        return 0.0
-    hit_a = sum(1 for x in wa if any(_match(x, y) for y in wb))
-    hit_b = sum(1 for y in wb if any(_match(x, y) for x in wa))
-    return (hit_a + hit_b) / (len(wa) + len(wb))
-
-
-def subject_similarity(a: str, b: str) -> float:
-    """Both texts under the same competence term (0.8) or the same subdivision's subject (0.5)."""
-    best = 0.0
-    for provider in TOPIC_PROVIDERS:
-        ta, tb = provider(a), provider(b)
-        if not ta or not tb:
-            continue
-        if {k for k in ta if ":" in k} & {k for k in tb if ":" in k}:
-            best = max(best, TOPIC_TERM)
-        areas_a = [k for k in ta if ":" not in k]
-        areas_b = [k for k in tb if ":" not in k]
-        if areas_a and areas_b:
-            top_a = max(areas_a, key=lambda k: ta[k])
-            top_b = max(areas_b, key=lambda k: tb[k])
-            if top_a == top_b:
-                best = max(best, TOPIC_AREA)
-    return best
-
-
-def says_repeat(text: str) -> bool:
-    return bool(_MARKERS.search(text or ""))
-
-
-def similarity(a: str, b: str) -> float:
-    """How similar two questions are (0..1): wording only, for callers comparing two texts."""
-    return wording_similarity(a, b)
+        code = {404: "not_found", 409: "conflict"}.get(status, "invalid")
+        super().__init__(message, status=status, code=code)
 
 
 @dataclass(frozen=True)
@@ -335,17 +86,6 @@ class Candidate:
     @property
     def similar(self) -> bool:
         return self.score >= SIMILAR
-
-
-def question_similarity(new: str, earlier: str) -> tuple[float, str]:
-    """The similarity of a new question to an earlier one and the signal that gave it."""
-    scores = {
-        "wording": wording_similarity(new, earlier),
-        "subject": subject_similarity(new, earlier),
-        "marker": REPEAT_MARKER if says_repeat(new) else 0.0,
-    }
-    why = max(scores, key=lambda k: scores[k])
-    return scores[why], why
 
 
 def reason_text(reason: str) -> str:

@@ -33,9 +33,13 @@ from docflow.registry import repeats
 from docflow.registry.models import IncomingItem, ItemLink
 from docflow.registry.workflow import INCOMING
 from docflow.routing.models import Answer, ExecutorAssignment, Notification
+from docflow.routing.workflow import ANSWER
 
 MAX_CASE_SIZE = 200
 COMPLAINT_LINK = "complaint_about_answer"
+# Other domains register functions item ids -> [(user_id, item_id, role)] of handlers they
+# keep (exchange: the executors and signers of imported cases).
+PRIOR_HANDLER_PROVIDERS: list = []
 
 
 class RuleViolation(WorkflowError):
@@ -140,6 +144,9 @@ def prior_handlers(item: IncomingItem) -> dict[int, PriorHandling]:
     for ans in db.session.scalars(select(Answer).where(Answer.item_id.in_(ids))):
         add(ans.author_id, ans.item_id, "answered")
         add(ans.approved_by_id, ans.item_id, "signed")
+    for provider in PRIOR_HANDLER_PROVIDERS:
+        for uid, item_id, role in provider(ids):
+            add(uid, item_id, role)
     return out
 
 
@@ -264,7 +271,8 @@ def release_prior_handlers(item: IncomingItem, actor: Any) -> list[ExecutorAssig
         )
         INCOMING.fire(item, "release_executor", actor, comment=handlers[ended[0].user_id].message())
         if answer is not None and answer.status == "submitted":
-            answer.status, answer.review_comment = "returned", "R-ROUTE-4"
+            ANSWER.fire(answer, "release", actor, comment="R-ROUTE-4")
+            answer.review_comment = "R-ROUTE-4"
     for a in ended:
         for head in _heads(a.subdivision_id):
             with force_locale(head.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
@@ -335,13 +343,20 @@ def _subjects(text: str) -> dict[str, float]:
     """Competence codes and matched terms of a text (the office's competence map)."""
     from docflow.routing.suggest import competence_from_settings
 
+    cmap = competence_from_settings()
+    memo = cmap.__dict__.setdefault("_subjects_memo", {})  # an applicant's texts come back
+    if text in memo:
+        return memo[text]
+    if len(memo) > 2000:
+        memo.clear()
     out: dict[str, float] = {}
-    for code, (score, terms) in competence_from_settings().score(text).items():
+    for code, (score, terms) in cmap.score(text).items():
         if score <= 0:
             continue
         out[code] = float(score)
         for term in terms:
             out[f"{code}:{term}"] = 1.0
+    memo[text] = out
     return out
 
 

@@ -17,6 +17,8 @@ read the database and the settings.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import threading
 from collections import Counter
@@ -221,9 +223,31 @@ class ExampleError(ValueError):
         self.reason = reason
 
 
+_MAPS: dict[str, CompetenceMap] = {}
+_MAPS_LOCK = threading.Lock()
+_LAST: dict[str, tuple[Any, CompetenceMap]] = {}
+
+
 def competence_from_settings() -> CompetenceMap:
-    """The office's competence map (profile setting ``competence``; empty if not set)."""
-    return CompetenceMap.from_profile_setting(get_setting("competence") or {})
+    """The office's competence map (profile setting ``competence``; empty if not set).
+
+    Parsed once per content of the setting (parsing takes tens of milliseconds and repeat
+    detection asks for every earlier case of an applicant); a changed setting is parsed anew.
+    """
+    data = get_setting("competence") or {}
+    last = _LAST.get("data")
+    if last is not None and last[0] is data:  # the same request's setting: no hashing
+        return last[1]
+    key = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    found = _MAPS.get(key)
+    if found is None:
+        found = CompetenceMap.from_profile_setting(data)
+        with _MAPS_LOCK:
+            if len(_MAPS) > 8:
+                _MAPS.clear()
+            _MAPS[key] = found
+    _LAST["data"] = (data, found)
+    return found
 
 
 @dataclass
