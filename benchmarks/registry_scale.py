@@ -250,6 +250,7 @@ def build(path: Path, items: int) -> None:
     from docflow import create_app
     from docflow.extensions import db
     from docflow.org.profile import DEMO_PROFILE, load_profile, read_profile
+    from docflow.registry.search import stem_columns
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "bench"})
     with app.app_context():
@@ -300,7 +301,8 @@ def build(path: Path, items: int) -> None:
             )
             name = f"Тестов{rng.randint(1, 50000)} Ерлан"
             apps.append((i, 0, "individual", name, f"Алматы, {rng.randint(1, 300)}"))
-            fts.append((i, f"жт-{reg.year}-{i:08d} {summary_text} {name} {make_text(rng)}".lower()))
+            doc = f"жт-{reg.year}-{i:08d} {summary_text} {name} {make_text(rng)}".lower()
+            fts.append((i, doc, *stem_columns(doc)))  # the word-form stems the app indexes
         con.executemany(
             "INSERT INTO incoming_item (id, public_id, kind, channel, journal, reg_year, reg_seq, reg_number, "
             "arrived_at, registered_at, registration_date, due_date, term_days, term_unit, addressee, summary, "
@@ -312,7 +314,7 @@ def build(path: Path, items: int) -> None:
             "INSERT INTO applicant (item_id, position, type, full_name, address, needs_interpreter) VALUES (?,?,?,?,?,0)",
             apps,
         )
-        con.executemany("INSERT INTO item_fts (rowid, content) VALUES (?, ?)", fts)
+        con.executemany("INSERT INTO item_fts (rowid, content, ru, kk) VALUES (?, ?, ?, ?)", fts)
         con.commit()
         done = min(first + BATCH - 1, items)
         if done % 100000 == 0 or done == items:

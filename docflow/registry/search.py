@@ -5,6 +5,13 @@ extracted from its current attachments. Text is lower-cased in Python (so Kazakh
 the same way on every database and collation) and split on word characters. IINs are not
 indexed: search by identifier goes through the applicant fields, never through a query string
 that would end up in URLs and logs (R-PD-1).
+
+Word forms: beside the text, the index holds the Russian and the Kazakh stems of its words
+(docflow.registry.stemming), computed in Python for both databases. A query word matches a word
+it begins (as before: exact words, prefixes, registration numbers) or a word with the same
+stem, so "управляющая" finds "управляющую" and "мектеп" finds "мектебінде". On SQLite the stems
+are the FTS5 columns ``ru`` and ``kk``; on PostgreSQL they are lexemes tagged ``~ru:`` and
+``~kk:`` in the same tsvector, which no query word (letters and digits only) can reach as a prefix.
 """
 
 from __future__ import annotations
@@ -15,9 +22,12 @@ from typing import Any
 from sqlalchemy import text
 
 from docflow.extensions import db
+from docflow.registry import stemming
 
 MAX_TOKENS = 12
-_WORD = re.compile(r"\w+", re.UNICODE)
+# Letters and digits; "_" separates words, as it does for FTS5 and PostgreSQL's parser.
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+RU_TAG, KK_TAG = "~ru:", "~kk:"
 
 
 def _dialect() -> str:
@@ -38,31 +48,51 @@ def normalise(value: str) -> str:
     return re.sub(r"\b\d{12}\b", " ", value.lower())
 
 
+def words(value: str) -> list[str]:
+    """The words of a normalised text, as the index and the queries split it."""
+    return _WORD.findall(value)
+
+
+def stem_columns(doc: str) -> tuple[str, str]:
+    """The Russian and the Kazakh stems of a normalised document, each space-separated."""
+    ru, kk = stemming.document_stems(words(doc))
+    return " ".join(ru), " ".join(kk)
+
+
+def stem_lexemes(found: list[str]) -> list[str]:
+    """The tagged stem lexemes PostgreSQL indexes for the words ``found`` in a document."""
+    ru, kk = stemming.document_stems(found)
+    return [RU_TAG + s for s in ru] + [KK_TAG + s for s in kk]
+
+
 def reindex(item: Any) -> None:
     db.session.flush()
     doc = document_text(item)
     if _dialect() == "sqlite":
+        ru, kk = stem_columns(doc)
         db.session.execute(text("DELETE FROM item_fts WHERE rowid = :id"), {"id": item.id})
         db.session.execute(
-            text("INSERT INTO item_fts (rowid, content) VALUES (:id, :doc)"),
-            {"id": item.id, "doc": doc},
+            text("INSERT INTO item_fts (rowid, content, ru, kk) VALUES (:id, :doc, :ru, :kk)"),
+            {"id": item.id, "doc": doc, "ru": ru, "kk": kk},
         )
     else:
         db.session.execute(
             text(
-                "INSERT INTO item_search (item_id, document) VALUES (:id, to_tsvector('simple', :doc)) "
+                "INSERT INTO item_search (item_id, document) VALUES (:id, "
+                "to_tsvector('simple', :doc) || array_to_tsvector(CAST(:stems AS text[]))) "
                 "ON CONFLICT (item_id) DO UPDATE SET document = EXCLUDED.document"
             ),
-            {"id": item.id, "doc": doc},
+            {"id": item.id, "doc": doc, "stems": stem_lexemes(words(doc))},
         )
 
 
 def tokens(query: str) -> list[str]:
-    return list(_WORD.findall(normalise(query or "")))[:MAX_TOKENS]
+    return words(normalise(query or ""))[:MAX_TOKENS]
 
 
 def matching_ids_sql(query: str, newest: int | None = None) -> tuple[str, dict[str, Any]] | None:
-    """SQL selecting the ids of items matching every word (as a prefix); None for no words.
+    """SQL selecting the ids of items matching every word (as a prefix or by its stem); None
+    for no words.
 
     With ``newest``, only the ``newest`` highest ids: both indexes walk their postings in id
     order and stop early, so a common word on a million items costs no more than a rare one.
@@ -72,16 +102,54 @@ def matching_ids_sql(query: str, newest: int | None = None) -> tuple[str, dict[s
         return None
     params: dict[str, Any] = {}
     if _dialect() == "sqlite":
-        # Each word quoted (no FTS syntax from users), as a prefix; implicit AND.
-        params["fts"] = " ".join('"' + w.replace('"', "") + '"*' for w in words)
+        # Each word quoted (no FTS syntax from users): as a prefix of a word, or its stem.
+        params["fts"] = " AND ".join(_fts5_word(w) for w in words)
         sql = "SELECT rowid FROM item_fts WHERE item_fts MATCH :fts"
         if newest:
             sql += " ORDER BY rowid DESC LIMIT :newest"
     else:
-        params["fts"] = " & ".join(re.sub(r"[^\w]", "", w) + ":*" for w in words)
-        sql = "SELECT item_id FROM item_search WHERE document @@ to_tsquery('simple', :fts)"
+        parts = []
+        for i, w in enumerate(words):
+            params[f"fts_w{i}"] = re.sub(r"[^\w]", "", w) + ":*"
+            part = f"to_tsquery('simple', :fts_w{i})"
+            stems = _tagged_stems(w)
+            if stems:
+                # Stems as tsquery literals: quoted, so taken as they are, tag included.
+                params[f"fts_s{i}"] = " | ".join("'" + s + "'" for s in stems)
+                part = f"({part} || CAST(:fts_s{i} AS tsquery))"
+            parts.append(part)
+        # Only bind-parameter names are formatted in; every value is a parameter.
+        tsquery = " && ".join(parts)
+        sql = f"SELECT item_id FROM item_search WHERE document @@ ({tsquery})"  # noqa: S608
         if newest:
             sql += " ORDER BY item_id DESC LIMIT :newest"
     if newest:
         params["newest"] = int(newest)
     return sql, params
+
+
+def _fts5_word(word: str) -> str:
+    word = word.replace('"', "")
+    ru, kk = _stems_to_match(word)
+    alternatives = [f'content : "{word}"*']
+    alternatives += [f'ru : "{s}"' for s in ru] + [f'kk : "{s}"' for s in kk]
+    return "(" + " OR ".join(alternatives) + ")"
+
+
+def _tagged_stems(word: str) -> list[str]:
+    ru, kk = _stems_to_match(word)
+    return [RU_TAG + s for s in ru] + [KK_TAG + s for s in kk]
+
+
+def _stems_to_match(word: str) -> tuple[list[str], list[str]]:
+    """The stems a query word is matched by, less those its prefix match already covers.
+
+    A stem equal to the word itself finds only words that begin with it (both stemmers strip
+    endings), unless the stemmers change a letter: Snowball reads ё as е, and Kazakh stems
+    put back a voiceless п/к/қ or a dropped ы/і. Each stem left out is one posting list less
+    to merge, on every search.
+    """
+    ru, kk = stemming.word_stems(word)
+    ru_list = [ru] if ru and not (ru == word and "е" not in word) else []
+    kk_list = [s for s in kk if s != word or stemming.may_be_altered(s)]
+    return ru_list, kk_list
