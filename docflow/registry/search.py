@@ -44,8 +44,10 @@ def document_text(item: Any) -> str:
 
 
 def normalise(value: str) -> str:
-    # IIN/BIN-like 12-digit runs are dropped from the index (R-PD-1).
-    return re.sub(r"\b\d{12}\b", " ", value.lower())
+    # IIN/BIN-like 12-digit runs are dropped from the index (R-PD-1). Hyphens split words on
+    # both backends: PostgreSQL's parser would read "жкх-7" as "жкх" and the number "-7".
+    value = re.sub(r"[-\u2010-\u2015]", " ", value.lower())
+    return re.sub(r"\b\d{12}\b", " ", value)
 
 
 def words(value: str) -> list[str]:
