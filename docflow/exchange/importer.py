@@ -1,0 +1,360 @@
+"""``cases import``: a JSON Lines file of whole cases in, all or nothing (case-exchange.md).
+
+Read line by line (bounded memory: rows are flushed as they go, only the links to resolve are
+kept until the end), inside one savepoint: the first bad line raises ``ImportFailed`` with its
+number, field and reason, and nothing of the file is kept. Idempotent by ``reg_number``: the
+same record again changes nothing; a different one is an error naming what differs unless
+``replace``; a number of docflow's own cases is always an error. Imported cases keep their
+numbers (the pseudo-journal "imported", never docflow's journals or counters), are read-only
+(the final state "imported") and are marked with their source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select
+
+from docflow.core import audit
+from docflow.core.calendar import get_calendar
+from docflow.core.errors import DomainError
+from docflow.core.settings import get_setting
+from docflow.exchange import records
+from docflow.exchange.models import FormerEmployee, ImportedCase, ImportedEvent
+from docflow.exchange.records import RecordError
+from docflow.exchange.wiring import IMPORTED_STATE
+from docflow.extensions import db
+from docflow.org.models import Employee, Subdivision, User
+from docflow.registry import search
+from docflow.registry.models import Applicant, IncomingItem, ItemLink, item_by_number
+from docflow.registry.operations import due_from, term_for
+from docflow.registry.repeats import name_key
+
+JOURNAL = "imported"
+BATCH = 200  # cases per flush
+CHANNEL_IN = {"hand": "by_hand"}  # the format's channel → docflow's
+# e-Otinish staff-side statuses (R-KIND-4) → the docflow state they correspond to.
+STATE_OF_STATUS = {
+    "Исполнено": "closed",
+    "Переадресовано": "forwarded",
+    "Переадресация в другую организацию": "forwarded",
+    "Переадресовано в части": "in_work",
+    "Отозвано": "withdrawn",
+    "Прекращено": "terminated",
+    "Приведено в соответствие": "returned",
+    "Оставлено без рассмотрения": "left_without_consideration",
+    "В работе": "in_work",
+}
+HANDLER_ROLES = {"assigned": ("person", "executed"), "answered": ("signed_by", "signed")}
+
+
+class ImportFailed(DomainError):
+    """The first bad line of a file: nothing of the file was kept."""
+
+    status = 422
+    code = "import_failed"
+
+    def __init__(self, line: int, field: str, reason: Any) -> None:
+        super().__init__(
+            _l("line %(line)s, field %(field)s: %(reason)s", line=line, field=field, reason=reason)
+        )
+        self.line, self.field, self.reason = line, field, str(reason)
+
+
+@dataclass
+class ImportReport:
+    lines: int = 0
+    created: int = 0
+    unchanged: int = 0
+    replaced: int = 0
+    unresolved: list[str] = field(default_factory=list)  # references to cases not here
+    seconds: float = 0.0
+
+
+def _people() -> records.People:
+    logins = dict(db.session.execute(select(User.username, User.id)).all())
+    iins = {
+        iin: (eid, uid)
+        for iin, eid, uid in db.session.execute(
+            select(Employee.iin, Employee.id, Employee.user_id).where(Employee.iin.is_not(None))
+        )
+    }
+    subdivisions = dict(db.session.execute(select(Subdivision.code, Subdivision.kind)).all())
+    kinds = set(records.BASE_KINDS) | set(get_setting("terms") or {})
+    districts = {c for c, k in subdivisions.items() if k == "district"}
+    return records.People(logins, iins, set(subdivisions), districts, kinds)
+
+
+class _Importer:
+    def __init__(self, source: str, replace: bool, actor: Any) -> None:
+        self.source, self.replace, self.actor = source, replace, actor
+        self.people = _people()
+        self.subdivision_ids = dict(
+            db.session.execute(select(Subdivision.code, Subdivision.id)).all()
+        )
+        self.former: dict[str, int] = {}
+        self.seq: dict[int, int] = {}
+        self.links: list[tuple[IncomingItem, str, str]] = []  # item, earlier number, link kind
+        self.batch: dict[str, IncomingItem] = {}  # not flushed yet, by number
+        self.report = ImportReport()
+        self.cal = get_calendar()
+
+    # --- people ---
+
+    def person(self, value: Any) -> tuple[int | None, int | None]:
+        """(user id, former employee id) of a person of an event."""
+        if not isinstance(value, dict):
+            return None, None
+        if "login" in value:
+            return self.people.logins[value["login"]], None
+        iin = value["iin"]
+        employee = self.people.employee_iins.get(iin)
+        if employee is not None:
+            return employee[1], None
+        if iin not in self.former:
+            row = db.session.scalar(select(FormerEmployee).where(FormerEmployee.iin == iin))
+            if row is None:  # kept as a former employee, never matched by name
+                row = FormerEmployee(iin=iin, full_name=value["full_name"].strip())
+                db.session.add(row)
+                db.session.flush()
+            self.former[iin] = row.id
+        return None, self.former[iin]
+
+    # --- one record ---
+
+    def take(self, number: int, record: dict[str, Any]) -> None:
+        key = records.digest(record)
+        existing = self.batch.get(record["reg_number"])
+        if existing is None:
+            with db.session.no_autoflush:
+                existing = item_by_number(record["reg_number"])
+        if existing is not None and not existing.imported:
+            raise ImportFailed(
+                number, "reg_number", _l("This is the number of one of docflow's own cases.")
+            )
+        if existing is not None:
+            self.flush()
+            case = db.session.scalar(
+                select(ImportedCase).where(ImportedCase.item_id == existing.id)
+            )
+            if case.digest == key:
+                self.report.unchanged += 1
+                return
+            if not self.replace:
+                old = {**case.record, "events": self._events_of(existing.id)}
+                raise ImportFailed(
+                    number,
+                    ", ".join(records.differences(old, record)) or "-",
+                    _l(
+                        "Already imported with different content (use --replace to take the newer record)."
+                    ),
+                )
+            self._clear(existing)
+            self._fill(existing, record, number)
+            case.record, case.digest, case.source = self._fields(record), key, self.source
+            case.status, case.status_state = record.get("status"), status_state(record)
+            self.report.replaced += 1
+            return
+        item = IncomingItem(imported=True, state=IMPORTED_STATE, journal=JOURNAL)
+        self._fill(item, record, number)
+        db.session.add(
+            ImportedCase(
+                item=item,
+                source=self.source,
+                digest=key,
+                record=self._fields(record),
+                status=record.get("status"),
+                status_state=status_state(record),
+            )
+        )
+        self.report.created += 1
+
+    @staticmethod
+    def _fields(record: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in record.items() if k != "events"}
+
+    @staticmethod
+    def _events_of(item_id: int) -> list[Any]:
+        return list(
+            db.session.scalars(
+                select(ImportedEvent.data)
+                .where(ImportedEvent.item_id == item_id)
+                .order_by(ImportedEvent.position)
+            )
+        )
+
+    def _clear(self, item: IncomingItem) -> None:
+        db.session.execute(delete(ImportedEvent).where(ImportedEvent.item_id == item.id))
+        db.session.execute(delete(ItemLink).where(ItemLink.item_id == item.id))
+        item.applicants.clear()
+        db.session.flush()
+
+    def _next_seq(self, year: int) -> int:
+        if year not in self.seq:
+            self.seq[year] = db.session.scalar(
+                select(func.coalesce(func.max(IncomingItem.reg_seq), 0)).where(
+                    IncomingItem.journal == JOURNAL, IncomingItem.reg_year == year
+                )
+            )
+        self.seq[year] += 1
+        return self.seq[year]
+
+    def _fill(self, item: IncomingItem, record: dict[str, Any], number: int) -> None:
+        received = records.parse_time(record["received_at"], "received_at")
+        registered = records.parse_time(record["registered_at"], "registered_at")
+        if record.get("start_date"):
+            reg_date = dt.date.fromisoformat(record["start_date"])
+        else:
+            reg_date = registered.astimezone(self.cal.tz).date()
+        events = record.get("events") or []
+        term = term_for(record["kind"])
+        due = due_from(reg_date, term)  # docflow's own term; the source's is kept as given
+        extensions = [e for e in events if e["type"] == "extended"]
+        if extensions:
+            due = dt.date.fromisoformat(extensions[-1]["new_due"])
+        if item.id is None or item.reg_year != reg_date.year:
+            item.reg_year, item.reg_seq = reg_date.year, self._next_seq(reg_date.year)
+        item.reg_number = record["reg_number"]
+        item.kind = record["kind"]
+        channel = record.get("channel") or ""
+        item.channel = CHANNEL_IN.get(channel, channel)
+        item.language = record.get("language")
+        item.arrived_at, item.registered_at = received, registered
+        item.registration_date, item.due_date = reg_date, due
+        item.term_days, item.term_unit = term["days"], term["unit"]
+        item.summary = record.get("summary") or ""
+        item.from_reception = bool(record.get("from_reception")) or channel == "reception"
+        item.collective = bool(record.get("collective"))
+        item.subdivision_id = self._subdivision(events)
+        for pos, a in enumerate(record.get("applicants") or []):
+            name = a.get("full_name") or a.get("organisation_name")
+            item.applicants.append(
+                Applicant(
+                    position=pos,
+                    type=a["type"],
+                    full_name=a.get("full_name"),
+                    iin=a.get("iin"),
+                    organisation_name=a.get("organisation_name"),
+                    bin=a.get("bin"),
+                    address=a.get("address"),
+                    name_key=name_key(name, a.get("address")),
+                )
+            )
+        if item.id is None:
+            db.session.add(item)
+        for pos, event in enumerate(events):
+            role = HANDLER_ROLES.get(event["type"])
+            user_id, former_id = self.person(event.get(role[0])) if role else (None, None)
+            for name in ("by", "person", "signed_by"):  # every person is known or kept
+                if role is None or name != role[0]:
+                    self.person(event.get(name))
+            db.session.add(
+                ImportedEvent(
+                    item=item,
+                    position=pos,
+                    type=event["type"],
+                    at=records.parse_time(event["at"], "at"),
+                    data=event,
+                    source=self.source,
+                    role=role[1] if role and (user_id or former_id) else None,
+                    user_id=user_id,
+                    former_employee_id=former_id,
+                )
+            )
+        for name in ("is_duplicate_of", "parent_id"):
+            target = record.get(name)
+            if target:
+                self.links.append((item, target, _link_kind(name, record)))
+        self.batch[item.reg_number] = item
+        if len(self.batch) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the batch (one flush, so one audit append) and index it for search."""
+        db.session.flush()
+        for item in self.batch.values():
+            search.reindex(item)
+        self.batch.clear()
+
+    def _subdivision(self, events: list[dict[str, Any]]) -> int | None:
+        sent = [e for e in events if e["type"] == "distributed"]
+        responsible = [e for e in sent if e.get("responsible")] or sent
+        return self.subdivision_ids.get(responsible[0]["subdivision"]) if responsible else None
+
+    # --- the end ---
+
+    def link(self) -> None:
+        self.flush()
+        for item, target_number, kind in self.links:
+            target = db.session.scalar(
+                select(IncomingItem.id).where(IncomingItem.reg_number == target_number)
+            )
+            if target is None:  # an earlier case outside this file and office: kept in the record
+                self.report.unresolved.append(target_number)
+                continue
+            db.session.add(ItemLink(item_id=item.id, target_id=target, kind=kind))
+        db.session.flush()
+
+
+def status_state(record: dict[str, Any]) -> str | None:
+    """The docflow state an e-Otinish staff-side status corresponds to (R-KIND-4)."""
+    return STATE_OF_STATUS.get((record.get("status") or "").strip())
+
+
+def _link_kind(name: str, record: dict[str, Any]) -> str:
+    """``is_duplicate_of`` is a repeat (R-ROUTE-5); ``parent_id`` a complaint about the earlier
+    answer or a reception appeal on it (R-ROUTE-4), by what this case is."""
+    if name == "is_duplicate_of":
+        return "repeat"
+    if record["kind"] == "complaint":
+        return "complaint_about_answer"
+    if record.get("from_reception") or record.get("channel") == "reception":
+        return "reception_same_question"
+    return "related"
+
+
+def import_cases(
+    lines: Iterable[str],
+    source: str,
+    *,
+    replace: bool = False,
+    actor: Any = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import a file's lines; the caller commits. Raises ``ImportFailed`` (nothing kept)."""
+    started = time.monotonic()
+    source = (source or "").strip()[:100] or "import"
+    with db.session.begin_nested():
+        importer = _Importer(source, replace, actor)
+        number = 0
+        for number, line in enumerate(lines, start=1):
+            if progress is not None:
+                progress(len(line.encode("utf-8")) if isinstance(line, str) else len(line))
+            if not line.strip():
+                continue
+            try:
+                record = records.parse_line(line, importer.people)
+            except RecordError as exc:
+                raise ImportFailed(number, exc.field, exc.reason) from None
+            importer.take(number, record)
+        importer.report.lines = number
+        importer.link()
+        report = importer.report
+        audit.record(
+            "cases_import",
+            None,
+            summary={
+                "source": source,
+                "created": report.created,
+                "unchanged": report.unchanged,
+                "replaced": report.replaced,
+                "replace": replace,
+            },
+        )
+    report.seconds = time.monotonic() - started
+    return report
