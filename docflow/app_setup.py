@@ -88,7 +88,10 @@ def _import_models() -> None:
     import docflow.core.saved_search
     import docflow.core.settings
     import docflow.core.workflow
+    import docflow.exchange.models
+    import docflow.exchange.wiring
     import docflow.org.models
+    import docflow.outgoing.letters
     import docflow.outgoing.models
     import docflow.protocols.models
     import docflow.protocols.workflow
@@ -189,6 +192,7 @@ def _register_blueprints(app: Flask) -> None:
     from docflow.outgoing.views import bp as outgoing_bp
 
     app.register_blueprint(outgoing_bp)
+    import docflow.outgoing.letters_api
     import docflow.registry.api
     import docflow.registry.links_api
     import docflow.routing.api  # noqa: F401  (routes on the API blueprint)

@@ -191,6 +191,8 @@ def register_cli(app: Flask) -> None:
     from docflow.core.access_log import access_log_command
     from docflow.core.backup_cli import backup_cli
     from docflow.core.calendar_cli import calendar_cli
+    from docflow.exchange.cli import cases_cli
+    from docflow.outgoing.pki_cli import pki_cli  # also adds ``users set``
     from docflow.protocols.cli import protocols_cli
     from docflow.registry.cli import registry_cli
     from docflow.routing.cli import routing_cli
@@ -207,6 +209,8 @@ def register_cli(app: Flask) -> None:
         registry_cli,
         routing_cli,
         protocols_cli,
+        cases_cli,
+        pki_cli,
     )
     for command in commands:
         app.cli.add_command(command)

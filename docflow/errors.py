@@ -12,8 +12,7 @@ from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from docflow.api.safe_input import BadInput
-from docflow.core.security import AccessDenied
-from docflow.core.workflow import WorkflowError
+from docflow.core.errors import DomainError
 from docflow.extensions import db
 
 MESSAGES = {
@@ -79,17 +78,6 @@ def register_error_handlers(app: Flask) -> None:
         extra = {"fields": exc.fields} if exc.fields else {}
         return error_response(exc.code or 400, exc.error, str(exc.description), **extra)
 
-    from docflow.registry.operations import RegistrationError
-
-    @app.errorhandler(RegistrationError)
-    def _invalid(exc: RegistrationError):
-        # Input an operation refused that the view did not catch (an empty answer file…).
-        db.session.rollback()
-        if wants_json():
-            message = str(_l("The data is not valid."))
-            return error_response(422, "invalid", message, fields=exc.errors)
-        return error_response(422, "invalid", "; ".join(exc.errors.values()))
-
     @app.errorhandler(DataError)
     def _data_error(exc: DataError):
         # The database refused a value (too long for its column, out of range…) that no check
@@ -119,15 +107,15 @@ def register_error_handlers(app: Flask) -> None:
             status, (exc.name or "error").lower().replace(" ", "_"), message, headers
         )
 
-    @app.errorhandler(AccessDenied)
-    def _denied(exc: AccessDenied):
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):
+        # Any refusal of an operation the view did not catch (workflow, access, input): one
+        # shape, {"error": code, "message", "fields"} in JSON, the readable message on a page.
         db.session.rollback()
-        return error_response(403, "forbidden", exc.message)
-
-    @app.errorhandler(WorkflowError)
-    def _workflow(exc: WorkflowError):
-        db.session.rollback()
-        return error_response(exc.status, exc.code, exc.message)
+        if wants_json():
+            body = exc.payload()
+            return error_response(exc.status, body.pop("error"), body.pop("message"), **body)
+        return error_response(exc.status, exc.code, exc.readable())
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -25,6 +25,9 @@ from sqlalchemy import create_engine, make_url, text
 from docflow import create_app
 from docflow.extensions import db
 
+# Fixtures every test module uses (web, users, page): one copy, in tests/fixtures.py.
+pytest_plugins = ["tests.fixtures"]
+
 PG_URL = os.environ.get("DOCFLOW_TEST_DATABASE_URL")
 DEMO_PASSWORD = "docflow-demo"
 

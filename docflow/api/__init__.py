@@ -2,7 +2,8 @@
 
 Sessions and cookies are not accepted here (so no CSRF): every request carries
 ``Authorization: Bearer <token>``; tokens are issued with ``flask users token USERNAME``.
-Errors are ``{"error": code, "message": text}`` with a 4xx status. Request bodies are read by
+Errors are ``{"error": code, "message": text, "fields": {...}}`` with a 4xx status (any
+``docflow.core.errors.DomainError`` an operation raises). Request bodies are read by
 :func:`json_body` (parsed safely by ``docflow.api.safe_input``).
 """
 
@@ -18,22 +19,29 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from docflow.core import audit
+from docflow.core.errors import DomainError
 from docflow.extensions import csrf, db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 
-class ApiError(Exception):
+class ApiError(DomainError):
+    """A refusal of the API itself (bad request, no token…); ``extra`` goes into the body."""
+
     def __init__(self, status: int, code: str, message: Any, **extra: Any) -> None:
-        super().__init__(str(message))
-        self.status, self.code, self.message, self.extra = status, code, str(message), extra
+        super().__init__(message, status=status, code=code, fields=extra.pop("fields", None))
+        self.extra = extra
+
+    def payload(self) -> dict[str, Any]:
+        return {**super().payload(), **self.extra}
 
 
-@bp.errorhandler(ApiError)
-def _api_error(exc: ApiError):
+@bp.errorhandler(DomainError)
+def _domain_error(exc: DomainError):
+    # Every refusal of an operation (workflow, access, input) in one shape, in one place.
     db.session.rollback()
-    return jsonify({"error": exc.code, "message": exc.message, **exc.extra}), exc.status
+    return jsonify(exc.payload()), exc.status
 
 
 def json_body(*, required: bool = False) -> dict[str, Any]:

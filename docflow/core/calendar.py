@@ -99,6 +99,15 @@ def _is_observed(name: str) -> bool:
     return "(observed" in name
 
 
+def add_months(start: date, months: int) -> date:
+    """The same day ``months`` calendar months later; the month's last day when it is shorter
+    (31 January + 1 month = 28 or 29 February). A term in months ends on this date."""
+    month = start.month - 1 + months
+    year, month = start.year + month // 12, month % 12 + 1
+    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(start.day, last))
+
+
 @dataclass(frozen=True)
 class WorkingCalendar:
     """An office's working calendar (R-DEADLINE-3) and term arithmetic (R-DEADLINE-1/2, R-REG-3).

@@ -9,11 +9,13 @@ to the site-wide ``ROLE_PERMISSIONS`` below.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from flask_babel import lazy_gettext as _l
+
+from docflow.core.errors import DomainError
 
 
 class Role(StrEnum):
@@ -129,22 +131,51 @@ def has_permission(
     if not roles:
         return False
     if obj is not None:
-        state_roles = _state_permission_roles(obj, permission)
+        state_roles = state_permission_roles(obj, permission)
         if state_roles is not None:
             return bool(roles & state_roles)
     return any(permission in ROLE_PERMISSIONS.get(r, ()) for r in roles)
 
 
-def _state_permission_roles(obj: object, permission: Permission) -> frozenset[str] | None:
-    # Imported here: the workflow engine imports this module for its guards.
-    from docflow.core.workflow import state_permission_roles
+def require_permission(
+    user: Principal | None, permission: Permission | str, obj: object = None
+) -> None:
+    """For operations: raise ``AccessDenied`` (403) unless ``user`` has ``permission``."""
+    if not has_permission(user, permission, obj):
+        raise AccessDenied()
 
-    return state_permission_roles(obj, permission)
+
+# --- per-state permissions ----------------------------------------------------------------
+# Owned here, next to the site-wide grants: workflow id → state id → permission → roles. The
+# workflow engine declares each registered workflow's states (``declare_state_permissions``)
+# and asks nothing back; security never imports the engine.
+
+_STATE_PERMISSIONS: dict[str, dict[str, Mapping[str, frozenset[str]]]] = {}
 
 
-class AccessDenied(Exception):
-    """The actor lacks a permission; views turn it into 403."""
+def declare_state_permissions(
+    workflow_id: str, states: Mapping[str, Mapping[str, frozenset[str]]]
+) -> None:
+    """What each state of ``workflow_id`` grants (replaces an earlier declaration)."""
+    _STATE_PERMISSIONS[workflow_id] = {
+        st: {str(p): frozenset(r) for p, r in perms.items()} for st, perms in states.items()
+    }
+
+
+def state_permission_roles(obj: object, permission: Permission | str) -> frozenset[str] | None:
+    """Roles the object's current state grants ``permission`` to; None if it does not say."""
+    states = _STATE_PERMISSIONS.get(getattr(obj, "__workflow__", None) or "")
+    current = getattr(obj, "state", None)
+    if states is None or current not in states:
+        return None
+    return states[current].get(str(permission))
+
+
+class AccessDenied(DomainError):
+    """The actor lacks a permission; views and the API turn it into 403."""
+
+    status = 403
+    code = "forbidden"
 
     def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or str(_l("You do not have permission to do this.")))
-        self.message = self.args[0]
+        super().__init__(message or _l("You do not have permission to do this."))

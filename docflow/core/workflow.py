@@ -7,6 +7,9 @@ permission, on roles and on a condition function, declared parameters, optionall
 writes a history row (who, what, comment, parameters, UTC time) and sends ``after_transition``
 for other modules to hook into, all inside one savepoint: if anything fails, nothing happened.
 Every write is also in the audit trail (``docflow.core.audit`` records the history row).
+
+The per-state permission maps are declared here but owned by ``docflow.core.security`` (which
+``has_permission`` consults): ``register``/``extend`` hand them over, security never asks back.
 """
 
 from __future__ import annotations
@@ -22,7 +25,15 @@ from sqlalchemy import Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from docflow.core.db import JSONType, UTCDateTime, utcnow
-from docflow.core.security import Principal, Role, has_permission, roles_for
+from docflow.core.errors import DomainError
+from docflow.core.security import (
+    Principal,
+    Role,
+    declare_state_permissions,
+    has_permission,
+    roles_for,
+    state_permission_roles,  # noqa: F401  (re-exported: asked of security, owned there)
+)
 from docflow.extensions import db
 
 signals = Namespace()
@@ -35,13 +46,9 @@ MAX_AUTOMATIC_CHAIN = 10
 # --- errors: each maps to an HTTP status for views and the API ---------------------------
 
 
-class WorkflowError(Exception):
+class WorkflowError(DomainError):
     status = 409
     code = "workflow_error"
-
-    def __init__(self, message: Any) -> None:
-        super().__init__(str(message))
-        self.message = str(message)
 
 
 class UnknownTransition(WorkflowError):
@@ -186,6 +193,7 @@ _registry: dict[str, Workflow] = {}
 
 def register(workflow: Workflow) -> Workflow:
     _registry[workflow.id] = workflow
+    workflow._declare_permissions()
     return workflow
 
 
@@ -196,15 +204,6 @@ def get_workflow(workflow_id: str) -> Workflow:
 def workflow_for(obj: Any) -> Workflow | None:
     wf_id = getattr(obj, "__workflow__", None)
     return _registry.get(wf_id) if wf_id else None
-
-
-def state_permission_roles(obj: Any, permission: str) -> frozenset[str] | None:
-    """Roles the object's current state grants ``permission`` to; None if it does not say."""
-    wf = workflow_for(obj)
-    current = getattr(obj, "state", None)
-    if wf is None or current not in wf.states:
-        return None
-    return wf.states[current].permissions.get(str(permission))
 
 
 def history(obj: Any) -> list[WorkflowHistory]:
@@ -268,6 +267,14 @@ class Workflow:
                     f"workflow {self.id}: transition {t.id} names unknown {sorted(unknown)}"
                 )
             self.transitions[t.id] = t
+        self._declare_permissions()
+
+    def _declare_permissions(self) -> None:
+        # Security owns the state → permission map; a registered workflow tells it its states.
+        if _registry.get(self.id) is self:
+            declare_state_permissions(
+                self.id, {st.id: st.permissions for st in self.states.values()}
+            )
 
     # --- queries ---
 

@@ -101,6 +101,10 @@ class Employee(db.Model):
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id"), nullable=True, unique=True
     )
+    # Who a person named by IIN in an imported case is (docflow.exchange).
+    iin: Mapped[str | None] = mapped_column(
+        String(12), nullable=True, unique=True, info={"audit": "mask"}
+    )
 
     subdivision: Mapped[Subdivision] = relationship(back_populates="employees")
     user: Mapped[User | None] = relationship(back_populates="employee")

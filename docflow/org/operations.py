@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash
 
 from docflow.core import audit
+from docflow.core.errors import DomainError
 from docflow.core.security import LOCAL_ROLES, Role
 from docflow.extensions import db
 from docflow.org.models import LoginFailure, RoleGrant, User, subdivision_by_code, user_by_username
@@ -20,8 +21,11 @@ from docflow.org.profile import hash_password
 MIN_PASSWORD_LENGTH = 10
 
 
-class AccountError(ValueError):
-    pass
+class AccountError(DomainError, ValueError):
+    """A password or account change refused (400); the message says why."""
+
+    status = 400
+    code = "invalid"
 
 
 def validate_new_password(password: str) -> None:

@@ -42,6 +42,7 @@ SETTING_KEYS = (
     "reminders",
     "reception",
     "auto_assign",  # {SUBDIVISION: username}: the head's standing instruction
+    "letters",  # {"complaint": {"body": {kk, ru}, "term": {kk, ru}}, "bin": …} (R-ANS-1)
 )
 TERM_UNITS = ("working", "calendar")
 

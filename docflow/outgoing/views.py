@@ -14,8 +14,7 @@ from sqlalchemy import select
 
 from docflow.core import access_log
 from docflow.core.calendar import get_calendar
-from docflow.core.security import AccessDenied
-from docflow.core.workflow import WorkflowError
+from docflow.core.views import run_write
 from docflow.extensions import db
 from docflow.org.models import Organisation
 from docflow.outgoing import operations
@@ -165,15 +164,13 @@ def mark_sent(public_id: str):
     if not form.validate_on_submit():
         flash(_("Choose how the notice was sent."), "error")
         return redirect(target), 303
-    try:
-        operations.mark_sent(n, current_user, channel=form.channel.data, sent_on=form.sent_on.data)
-    except (WorkflowError, AccessDenied) as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(target), 303
-    db.session.commit()
-    flash(_("The notice %(number)s is recorded as sent.", number=n.reg_number), "info")
-    return redirect(target), 303
+    return run_write(
+        lambda: operations.mark_sent(
+            n, current_user, channel=form.channel.data, sent_on=form.sent_on.data
+        ),
+        success=_("The notice %(number)s is recorded as sent.", number=n.reg_number),
+        back=target,
+    )
 
 
 def item_panel(item: IncomingItem, user):

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, Time
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from docflow.core.db import JSONType, UTCDateTime, utcnow
 from docflow.core.workflow import WorkflowMixin
@@ -134,6 +134,8 @@ class Minutes(db.Model):
     """Minutes of a reception (R-PROT-1): generated here or uploaded as DOCX and parsed."""
 
     __tablename__ = "minutes"
+    # Under the "minutes" workflow; the engine's ``state`` is the ``status`` column (no migration).
+    __workflow__ = "minutes"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     session_id: Mapped[int | None] = mapped_column(
@@ -147,6 +149,7 @@ class Minutes(db.Model):
     status: Mapped[str] = mapped_column(
         String(16), nullable=False, default="draft"
     )  # draft | confirmed
+    state = synonym("status")
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     confirmed_by_id: Mapped[int | None] = mapped_column(

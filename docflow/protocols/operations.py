@@ -19,6 +19,7 @@ from sqlalchemy import select
 from docflow.core import audit
 from docflow.core.calendar import get_calendar
 from docflow.core.db import atomic
+from docflow.core.errors import DomainError
 from docflow.core.security import AccessDenied, Permission, has_permission
 from docflow.core.settings import get_setting
 from docflow.extensions import db
@@ -31,7 +32,7 @@ from docflow.protocols.models import (
     ReceptionSession,
     SignUp,
 )
-from docflow.protocols.workflow import SIGNUP
+from docflow.protocols.workflow import MINUTES, SIGNUP
 from docflow.registry import operations as registry_ops
 from docflow.registry.models import Applicant, IncomingItem
 from docflow.registry.repeats import similarity
@@ -55,10 +56,11 @@ REFUSAL_GROUNDS = {
 }
 
 
-class ReceptionError(ValueError):
-    def __init__(self, message: Any) -> None:
-        super().__init__(str(message))
-        self.message = str(message)
+class ReceptionError(DomainError, ValueError):
+    """A rule of reception refused the action (422); the message says why."""
+
+    status = 422
+    code = "rule_violation"
 
 
 def _today() -> dt.date:
@@ -191,6 +193,12 @@ def record_objection(signup: SignUp, actor: Any, text: str) -> None:
 @atomic
 def refuse(signup: SignUp, actor: Any) -> None:
     SIGNUP.fire(signup, "refuse", actor, comment=signup.refusal_ground)
+
+
+@atomic
+def reschedule(signup: SignUp, actor: Any, note: str | None = None) -> None:
+    """The sign-up goes back to scheduling (another reception day is to be found)."""
+    SIGNUP.fire(signup, "reschedule", actor, comment=note or None)
 
 
 def _queue_key(signup: SignUp) -> tuple:
@@ -498,9 +506,12 @@ def confirm_minutes(
                     _l("Assignment %(n)s: unknown executor %(code)s.", n=a.number, code=code)
                 )
         item = _find_or_register(minutes, a, actor)
-        item.due_date = a.due  # the term of the minutes (R-PROT-1)
-        routing_ops.distribute(
-            item, actor, a.executors, comment=f"{minutes.number or ''} {a.number}".strip()
+        routing_ops.distribute(  # with the term of the minutes, recorded (R-PROT-1)
+            item,
+            actor,
+            a.executors,
+            comment=f"{minutes.number or ''} {a.number}".strip(),
+            due=a.due,
         )
         if a.executor_users:
             # Employees named in the minutes become executors through routing's single door,
@@ -525,7 +536,7 @@ def confirm_minutes(
         )
         db.session.add(pa)
         created.append(pa)
-    minutes.status = "confirmed"
+    MINUTES.fire(minutes, "confirm", actor)
     minutes.confirmed_by_id = getattr(actor, "id", None)
     minutes.confirmed_at = dt.datetime.now(dt.UTC)
     db.session.flush()

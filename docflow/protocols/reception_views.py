@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from docflow.core import access_log
 from docflow.core.calendar import get_calendar
-from docflow.core.security import AccessDenied, Permission, has_permission
-from docflow.core.workflow import TransitionForbidden, WorkflowError
+from docflow.core.security import Permission, has_permission
+from docflow.core.views import require, run_write
 from docflow.extensions import db
 from docflow.org.models import Official, Subdivision
 from docflow.protocols import operations as ops
@@ -34,25 +34,6 @@ PRIORITY_TITLES = {  # R-RECV-5
     "pregnant": _l("Pregnant women"),
     "state_award": _l("Holders of «Altyn Qyran», «Halyq qaharmany», «Qazaqstannyn Enbek Eri»"),
 }
-
-
-def _require(permission: Permission) -> None:
-    if not has_permission(current_user, permission):
-        abort(403)
-
-
-def _run(action, success: str, target: str):
-    try:
-        action()
-    except (TransitionForbidden, AccessDenied):
-        raise  # not theirs to do: 403 from the app's error handler
-    except (WorkflowError, ops.ReceptionError) as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(target), 303
-    db.session.commit()
-    flash(success, "info")
-    return redirect(target), 303
 
 
 @bp.route("/")
@@ -109,7 +90,7 @@ def overview():
 @bp.route("/signups", methods=["POST"])
 @login_required
 def create_signup():
-    _require(Permission.MANAGE_RECEPTION)
+    require(Permission.MANAGE_RECEPTION)
     item = item_by_public_id(request.form.get("item", ""))
     official = db.session.scalar(
         select(Official).where(Official.code == request.form.get("official", ""))
@@ -117,25 +98,22 @@ def create_signup():
     if item is None or official is None:
         flash(_("Choose the request and the official."), "error")
         return redirect(url_for("protocols.overview")), 303
-    holder: dict = {}
-    result = _run(
-        lambda: holder.setdefault(
-            "s",
-            ops.create_signup(
-                item,
-                official,
-                current_user,
-                priority=request.form.get("priority") or None,
-                video=bool(request.form.get("video")),
-                language=request.form.get("language") or None,
-            ),
+    return run_write(
+        lambda: ops.create_signup(
+            item,
+            official,
+            current_user,
+            priority=request.form.get("priority") or None,
+            video=bool(request.form.get("video")),
+            language=request.form.get("language") or None,
         ),
-        _("Signed up for reception."),
-        url_for("protocols.overview"),
+        success=_("Signed up for reception."),
+        back=lambda s: (
+            url_for("protocols.signup", signup_id=s.id)
+            if s is not None and s.id
+            else url_for("protocols.overview")
+        ),
     )
-    if "s" in holder and holder["s"].id:
-        return redirect(url_for("protocols.signup", signup_id=holder["s"].id)), 303
-    return result
 
 
 def _signup_or_404(signup_id: int) -> SignUp:
@@ -187,7 +165,7 @@ def signup(signup_id: int):
 @login_required
 def signup_action(signup_id: int, action: str):
     s = _signup_or_404(signup_id)
-    _require(Permission.MANAGE_RECEPTION)
+    require(Permission.MANAGE_RECEPTION)
     target = url_for("protocols.signup", signup_id=s.id)
     note = (request.form.get("note") or "").strip()
     if action == "propose_date":
@@ -195,10 +173,10 @@ def signup_action(signup_id: int, action: str):
         if session is None:
             flash(_("Choose the reception."), "error")
             return redirect(target), 303
-        return _run(
+        return run_write(
             lambda: ops.propose_date(s, session, current_user, note),
-            _("The date is proposed."),
-            target,
+            success=_("The date is proposed."),
+            back=target,
         )
     if action == "propose_refusal":
         evidence = (
@@ -206,26 +184,30 @@ def signup_action(signup_id: int, action: str):
             if request.form.get("evidence")
             else None
         )
-        return _run(
+        return run_write(
             lambda: ops.propose_refusal(
                 s, current_user, ground=request.form.get("ground", ""), note=note, evidence=evidence
             ),
-            _("The draft refusal is recorded; send it to the applicant for the hearing."),
-            target,
+            success=_("The draft refusal is recorded; send it to the applicant for the hearing."),
+            back=target,
         )
     if action == "objection":
-        return _run(
+        return run_write(
             lambda: ops.record_objection(s, current_user, note),
-            _("The objection is recorded."),
-            target,
+            success=_("The objection is recorded."),
+            back=target,
         )
     if action == "refuse":
-        return _run(lambda: ops.refuse(s, current_user), _("The reception is refused."), target)
+        return run_write(
+            lambda: ops.refuse(s, current_user),
+            success=_("The reception is refused."),
+            back=target,
+        )
     if action == "reschedule":
-        return _run(
-            lambda: SIGNUP.fire(s, "reschedule", current_user, comment=note or None),
-            _("Back to scheduling."),
-            target,
+        return run_write(
+            lambda: ops.reschedule(s, current_user, note),
+            success=_("Back to scheduling."),
+            back=target,
         )
     abort(404)
 
@@ -275,12 +257,12 @@ def session(session_id: int):
 @login_required
 def participants(session_id: int):
     s = _session_or_404(session_id)
-    _require(Permission.MANAGE_RECEPTION)
+    require(Permission.MANAGE_RECEPTION)
     lines = (request.form.get("participants") or "").splitlines()
-    return _run(
+    return run_write(
         lambda: ops.set_participants(s, current_user, lines),
-        _("The participants are recorded."),
-        url_for("protocols.session", session_id=s.id),
+        success=_("The participants are recorded."),
+        back=url_for("protocols.session", session_id=s.id),
     )
 
 
@@ -288,11 +270,11 @@ def participants(session_id: int):
 @login_required
 def distribute_list(session_id: int):
     s = _session_or_404(session_id)
-    _require(Permission.MANAGE_RECEPTION)  # also when nothing is proposed yet
-    return _run(
+    require(Permission.MANAGE_RECEPTION)  # also when nothing is proposed yet
+    return run_write(
         lambda: ops.distribute_list(s, current_user),
-        _("The list is made, in order, with the times."),
-        url_for("protocols.session", session_id=s.id),
+        success=_("The list is made, in order, with the times."),
+        back=url_for("protocols.session", session_id=s.id),
     )
 
 
@@ -300,7 +282,7 @@ def distribute_list(session_id: int):
 @login_required
 def visit(session_id: int, signup_id: int):
     s = _session_or_404(session_id)
-    _require(Permission.MANAGE_RECEPTION)
+    require(Permission.MANAGE_RECEPTION)
     signup = db.session.get(SignUp, signup_id)
     if signup is None or signup.session_id != s.id:
         abort(404)
@@ -311,7 +293,7 @@ def visit(session_id: int, signup_id: int):
         except ValueError:
             flash(_("The term is not a date."), "error")
             return redirect(url_for("protocols.session", session_id=s.id)), 303
-    return _run(
+    return run_write(
         lambda: ops.record_visit(
             signup,
             current_user,
@@ -324,8 +306,8 @@ def visit(session_id: int, signup_id: int):
             explained=bool(request.form.get("explained")),
             identity_document=request.form.get("identity_document"),
         ),
-        _("Recorded."),
-        url_for("protocols.session", session_id=s.id),
+        success=_("Recorded."),
+        back=url_for("protocols.session", session_id=s.id),
     )
 
 
@@ -350,7 +332,7 @@ def minutes_out(session_id: int):
 @bp.route("/minutes/upload", methods=["GET", "POST"])
 @login_required
 def minutes_upload():
-    _require(Permission.MANAGE_RECEPTION)
+    require(Permission.MANAGE_RECEPTION)
     if request.method == "GET":
         return render_template("protocols/minutes_upload.html")
     f = request.files.get("file")
@@ -368,14 +350,17 @@ def minutes_upload():
         except MinutesError as exc:
             flash(_minutes_error(exc), "error")
             return render_template("protocols/minutes_upload.html"), 422
-    try:
-        minutes = ops.store_minutes(
+    return run_write(
+        lambda: ops.store_minutes(
             current_user, filename=f.filename, stream=io.BytesIO(data), parsed=parsed
-        )
-    except AccessDenied:
-        abort(403)
-    db.session.commit()
-    return redirect(url_for("protocols.minutes", minutes_id=minutes.id)), 303
+        ),
+        success=None,
+        back=lambda minutes: (
+            url_for("protocols.minutes", minutes_id=minutes.id)
+            if minutes is not None
+            else url_for("protocols.minutes_upload")
+        ),
+    )
 
 
 def _minutes_error(exc) -> str:
@@ -423,7 +408,7 @@ def minutes(minutes_id: int):
         select(Subdivision).order_by(Subdivision.kind, Subdivision.code)
     ).all()
     if request.method == "POST":
-        _require(Permission.MANAGE_RECEPTION)
+        require(Permission.MANAGE_RECEPTION)
         inputs = ops.assignments_input_from(m.parsed)
         chosen = []
         for a in inputs:
@@ -440,13 +425,13 @@ def minutes(minutes_id: int):
         if request.form.get("date"):
             with contextlib.suppress(ValueError):
                 m.date = dt.date.fromisoformat(request.form["date"])
-        return _run(
+        return run_write(
             lambda: ops.confirm_minutes(m, current_user, chosen),
-            _(
+            success=_(
                 "The minutes are confirmed: %(n)d assignment(s) sent to the executors and put on control.",
                 n=len(chosen),
             ),
-            url_for("protocols.minutes", minutes_id=m.id),
+            back=url_for("protocols.minutes", minutes_id=m.id),
         )
     access_log.record("view", m)  # R-PD-1: the minutes name the applicants, with IINs
     rows = ops.assignments_for(minutes=m) if m.status == "confirmed" else []
@@ -482,7 +467,7 @@ def minutes(minutes_id: int):
 @login_required
 def assignments():
     """Protocol assignments per executor, with terms and overdue marks (R-PROT-2)."""
-    _require(Permission.VIEW_REGISTRY)
+    require(Permission.VIEW_REGISTRY)
     code = request.args.get("executor") or None
     rows = ops.assignments_for(executor_code=code)
     items = {

@@ -36,7 +36,7 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
 from docflow.core.calendar import get_calendar
 from docflow.core.security import Permission, has_permission
-from docflow.core.workflow import TransitionForbidden, WorkflowError
+from docflow.core.views import require, run_write
 from docflow.extensions import db
 from docflow.org.models import Official, User
 from docflow.protocols import satisfaction, schedules
@@ -149,11 +149,6 @@ class CallForm(FlaskForm):
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _require(permission: Permission, obj=None) -> None:
-    if not has_permission(current_user, permission, obj):
-        abort(403)
-
-
 def _today() -> dt.date:
     return get_calendar().local_now().date()
 
@@ -232,21 +227,21 @@ def _render_schedules(
 @bp.route("/schedules")
 @login_required
 def schedules_page():
-    _require(Permission.VIEW)
+    require(Permission.VIEW)
     return _render_schedules()
 
 
 @bp.route("/schedules", methods=["POST"])
 @login_required
 def schedule_create():
-    _require(Permission.MANAGE_RECEPTION)
+    require(Permission.MANAGE_RECEPTION)
     form = ScheduleForm()
     form.official.choices = _official_choices()
     if not form.validate():
         return _render_schedules(schedule_form=form, status=422)
     official = db.session.get(Official, form.official.data)
-    try:
-        schedule = schedules.create_schedule(
+    return run_write(
+        lambda: schedules.create_schedule(
             official,
             current_user,
             weekday=form.weekday.data,
@@ -258,74 +253,65 @@ def schedule_create():
             slot_minutes=form.slot_minutes.data,
             valid_from=form.valid_from.data,
             valid_to=form.valid_to.data,
-        )
-    except WorkflowError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _render_schedules(schedule_form=form, status=422)
-    db.session.commit()
-    flash(
-        _(
+        ),
+        success=_(
             "The schedule of %(name)s is saved. It is published after the approval.",
             name=official.full_name,
         ),
-        "info",
+        back=lambda schedule: url_for(
+            "protocols.schedules_page", _anchor=f"schedule-{schedule.id}"
+        ),
+        failure=lambda _exc: _render_schedules(schedule_form=form, status=422),
     )
-    return _back(_anchor=f"schedule-{schedule.id}")
 
 
 @bp.route("/schedules/<int:schedule_id>/approve", methods=["POST"])
 @login_required
 def schedule_approve(schedule_id: int):
-    _require(Permission.APPROVE_SCHEDULE)
+    require(Permission.APPROVE_SCHEDULE)
     schedule = db.session.get(ReceptionSchedule, schedule_id) or abort(404)
-    try:
-        schedules.approve_schedule(schedule, current_user)
-    except WorkflowError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _back()
-    db.session.commit()
-    flash(_("The schedule is approved and published."), "info")
-    return _back()
+    return run_write(
+        lambda: schedules.approve_schedule(schedule, current_user),
+        success=_("The schedule is approved and published."),
+        back=url_for("protocols.schedules_page"),
+    )
 
 
 @bp.route("/schedules/generate", methods=["POST"])
 @login_required
 def schedule_generate():
-    _require(Permission.MANAGE_RECEPTION)
+    require(Permission.MANAGE_RECEPTION)
     form = GenerateForm()
     if not form.validate():
         flash(_form_errors(form), "error")
         return _back()
     today = _today()
-    try:
-        created = schedules.generate_sessions(
+    return run_write(
+        lambda: schedules.generate_sessions(
             current_user, today, today + dt.timedelta(weeks=form.weeks.data, days=-1)
-        )
-    except WorkflowError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _back()
-    db.session.commit()
-    if created:
-        flash(_("%(n)d reception(s) planned on working days.", n=len(created)), "info")
-    else:
-        flash(_("Nothing new to plan: the receptions of the period are already planned."), "info")
-    return _back(_anchor="sessions")
+        ),
+        success=lambda created: (
+            _("%(n)d reception(s) planned on working days.", n=len(created))
+            if created
+            else _("Nothing new to plan: the receptions of the period are already planned.")
+        ),
+        back=lambda created: url_for(
+            "protocols.schedules_page", **({"_anchor": "sessions"} if created is not None else {})
+        ),
+    )
 
 
 @bp.route("/sessions/new", methods=["POST"])
 @login_required
 def schedule_one_off():
-    _require(Permission.MANAGE_RECEPTION)
+    require(Permission.MANAGE_RECEPTION)
     form = OneOffForm()
     form.official.choices = _official_choices()
     if not form.validate():
         return _render_schedules(one_off_form=form, status=422)
     official = db.session.get(Official, form.official.data)
-    try:
-        session = schedules.create_one_off(
+    return run_write(
+        lambda: schedules.create_one_off(
             official,
             current_user,
             form.date.data,
@@ -334,41 +320,38 @@ def schedule_one_off():
             kind=form.kind.data,
             instruction=form.instruction.data,
             video_link=form.video_link.data,
-        )
-    except WorkflowError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _render_schedules(one_off_form=form, status=422)
-    db.session.commit()
-    flash(
-        _(
+        ),
+        success=lambda session: _(
             "Reception of %(name)s planned on %(date)s.",
             name=official.full_name,
             date=session.date.strftime("%d.%m.%Y"),
         ),
-        "info",
+        back=url_for("protocols.schedules_page", _anchor="sessions"),
+        failure=lambda _exc: _render_schedules(one_off_form=form, status=422),
     )
-    return _back(_anchor="sessions")
 
 
 @bp.route("/sessions/<int:session_id>/cancel", methods=["POST"])
 @login_required
 def schedule_cancel_session(session_id: int):
-    _require(Permission.MANAGE_RECEPTION)
+    require(Permission.MANAGE_RECEPTION)
     session = db.session.get(ReceptionSession, session_id) or abort(404)
     form = CancelForm()
     if not form.validate():
         flash(_("Give the reason why the reception cannot be held."), "error")
         return _back(_anchor="sessions")
-    try:
-        result = schedules.cancel_session(session, current_user, form.reason.data)
-    except TransitionForbidden:
-        raise  # 403 from the app's error handler
-    except WorkflowError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _back(_anchor="sessions")
-    db.session.commit()
+    return run_write(
+        lambda: schedules.cancel_session(session, current_user, form.reason.data),
+        success=lambda result: _cancelled_messages(session, result),
+        back=lambda result: (
+            url_for("protocols.schedule_cancel_notices", session_id=session.id)
+            if result is not None
+            else url_for("protocols.schedules_page", _anchor="sessions")
+        ),
+    )
+
+
+def _cancelled_messages(session: ReceptionSession, result) -> None:
     flash(
         _(
             "The reception of %(date)s is cancelled; %(n)d applicant(s) to notify.",
@@ -385,13 +368,12 @@ def schedule_cancel_session(session_id: int):
             ),
             "error",
         )
-    return _back("protocols.schedule_cancel_notices", session_id=session.id)
 
 
 @bp.route("/sessions/<int:session_id>/notices")
 @login_required
 def schedule_cancel_notices(session_id: int):
-    _require(Permission.MANAGE_RECEPTION)
+    require(Permission.MANAGE_RECEPTION)
     session = db.session.get(ReceptionSession, session_id) or abort(404)
     cancellation = schedules.cancellation_of(session)
     if cancellation is None:
@@ -515,7 +497,7 @@ def satisfaction_page():
 @bp.route("/satisfaction", methods=["POST"])
 @login_required
 def satisfaction_record():
-    _require(Permission.MANAGE_RECEPTION)
+    require(Permission.MANAGE_RECEPTION)
     form = CallForm()
     if not form.validate():
         return _render_satisfaction(form, status=422)
@@ -527,8 +509,8 @@ def satisfaction_record():
             flash(_("No registered item with that number."), "error")
             return _render_satisfaction(form, status=422)
         signup = db.session.scalar(select(SignUp).where(SignUp.item_id == item.id))
-    try:
-        satisfaction.record_call(
+    return run_write(
+        lambda: satisfaction.record_call(
             current_user,
             reason=form.reason.data,
             result=form.result.data,
@@ -536,14 +518,11 @@ def satisfaction_record():
             item=item,
             comment=form.comment.data,
             called_on=form.called_on.data,
-        )
-    except WorkflowError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _render_satisfaction(form, status=422)
-    db.session.commit()
-    flash(_("The call is recorded."), "info")
-    return _back("protocols.satisfaction_page")
+        ),
+        success=_("The call is recorded."),
+        back=url_for("protocols.satisfaction_page"),
+        failure=lambda _exc: _render_satisfaction(form, status=422),
+    )
 
 
 @bp.route("/satisfaction/report.docx")

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from docflow.core import audit
 from docflow.core.calendar import get_calendar
 from docflow.core.db import atomic
-from docflow.core.security import AccessDenied, Permission, has_permission
+from docflow.core.security import Permission, require_permission
 from docflow.core.settings import get_setting
 from docflow.core.workflow import WorkflowError
 from docflow.extensions import db
@@ -50,11 +50,6 @@ class ScheduleError(WorkflowError):
 
     status = 422
     code = "rule_violation"
-
-
-def _require(actor: Any, permission: Permission, obj: Any = None) -> None:
-    if not has_permission(actor, permission, obj):
-        raise AccessDenied()
 
 
 def _today() -> dt.date:
@@ -147,7 +142,7 @@ def create_schedule(
     (R-RECV-1), so their schedule may not be on a 5th weekday, which most months lack.
     ``video`` marks a reception by video conference (R-RECV-6).
     """
-    _require(actor, Permission.MANAGE_RECEPTION)
+    require_permission(actor, Permission.MANAGE_RECEPTION)
     if weekday not in range(5):
         raise ScheduleError(_l("Choose a working day of the week (Monday to Friday)."))
     if week_of_month is not None and week_of_month not in range(1, 6):
@@ -207,7 +202,7 @@ def create_schedule(
 def approve_schedule(schedule: ReceptionSchedule, actor: Any) -> ReceptionSchedule:
     """The head of the office approves the schedule (R-RECV-1): only then it is published
     (R-RECV-2) and produces sessions."""
-    _require(actor, Permission.APPROVE_SCHEDULE, schedule)
+    require_permission(actor, Permission.APPROVE_SCHEDULE, schedule)
     if schedule.approved_at is not None:
         raise ScheduleError(_l("This schedule is already approved."))
     schedule.approved_by_id = actor.id
@@ -275,7 +270,7 @@ def sessions_for(
     has a session (of any kind, even cancelled) gets no other one. ``actor`` None is the system.
     """
     if actor is not None:
-        _require(actor, Permission.MANAGE_RECEPTION)
+        require_permission(actor, Permission.MANAGE_RECEPTION)
     if schedule.approved_at is None:
         raise ScheduleError(_l("Only an approved schedule produces receptions."))
     _check_range(date_from, date_to)
@@ -306,7 +301,7 @@ def sessions_for(
 @atomic
 def generate_sessions(actor: Any, date_from: dt.date, date_to: dt.date) -> list[ReceptionSession]:
     """``sessions_for`` every approved schedule over the period (the "plan N weeks" button)."""
-    _require(actor, Permission.MANAGE_RECEPTION)
+    require_permission(actor, Permission.MANAGE_RECEPTION)
     _check_range(date_from, date_to)
     created: list[ReceptionSession] = []
     for schedule in schedules(approved=True):
@@ -336,7 +331,7 @@ def create_one_off(
     schedule on the akim's instruction, whose text is required (R-RECV-3). ``video_link``: by
     video conference (R-RECV-6).
     """
-    _require(actor, Permission.MANAGE_RECEPTION)
+    require_permission(actor, Permission.MANAGE_RECEPTION)
     if kind not in ("one_off", "off_schedule"):
         raise ScheduleError(_l("Unknown kind of reception."))
     instruction = (instruction or "").strip() or None
@@ -489,7 +484,7 @@ def cancel_session(
     the reception (but not on the day) is accepted and flagged ``late``; a reception whose day
     has passed cannot be cancelled.
     """
-    _require(actor, Permission.MANAGE_RECEPTION, session)
+    require_permission(actor, Permission.MANAGE_RECEPTION, session)
     reason = (reason or "").strip()
     if not reason:
         raise ScheduleError(_l("Give the reason why the reception cannot be held."))

@@ -123,3 +123,26 @@ SIGNUP = register(
         initial="pending",
     )
 )
+
+
+# R-PROT-1: minutes are a draft until the controller confirms their assignments.
+MINUTES = register(
+    Workflow(
+        "minutes",
+        _l("Minutes"),
+        states=[
+            state("draft", _l("Draft")),
+            state("confirmed", _l("Confirmed"), final=True),
+        ],
+        transitions=[
+            transition(
+                "confirm",
+                _l("Confirm the assignments"),
+                "draft",
+                "confirmed",
+                permission=P.MANAGE_RECEPTION,
+            ),
+        ],
+        initial="draft",
+    )
+)

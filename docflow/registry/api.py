@@ -16,14 +16,13 @@ from docflow.core.audit import contains_identifier
 from docflow.core.calendar import get_calendar
 from docflow.core.db import set_sqlite_begin_mode
 from docflow.core.security import AccessDenied, Permission, has_permission
-from docflow.core.workflow import WorkflowError
 from docflow.extensions import db
 from docflow.registry import jobs, operations, queries, repeats
 from docflow.registry.models import Attachment, IncomingItem, item_by_public_id
 from docflow.registry.operations import ApplicantData, RegistrationData, RegistrationError
 
 MAX_PER_PAGE = 200
-REGISTRY_TRANSITIONS = ("withdraw", "return_to_applicant", "leave_without_consideration")
+REGISTRY_TRANSITIONS = operations.MANUAL_TRANSITIONS
 APPLICANT_FIELDS = set(ApplicantData.__dataclass_fields__)
 
 
@@ -191,12 +190,7 @@ def _files() -> list:
 def register_item():
     data = parse_registration(json_body(required=True))
     existed = bool(data.idempotency_key) and _existing(data.idempotency_key)
-    try:
-        item = operations.register(data, g.api_user)
-    except RegistrationError as exc:
-        raise ApiError(422, "invalid", _l("The data is not valid."), fields=exc.errors) from None
-    except AccessDenied as exc:
-        raise ApiError(403, "forbidden", exc.message) from None
+    item = operations.register(data, g.api_user)  # a refusal: the API's DomainError handler
     # R-REG-1: a refused file (empty, too large…) never costs the registration.
     refused = [] if existed else _attach_each(item)
     db.session.commit()
@@ -351,15 +345,10 @@ def add_attachments(public_id: str):
     if not files:
         raise _field_error("files", FILES_PART)
     out = []
-    try:
-        for f in files:
-            out.append(
-                operations.attach(item, f.filename, f.stream, g.api_user, content_type=f.mimetype)
-            )
-    except RegistrationError as exc:
-        raise ApiError(422, "invalid", _l("The data is not valid."), fields=exc.errors) from None
-    except AccessDenied as exc:
-        raise ApiError(403, "forbidden", exc.message) from None
+    for f in files:
+        out.append(
+            operations.attach(item, f.filename, f.stream, g.api_user, content_type=f.mimetype)
+        )
     db.session.commit()
     jobs.schedule()
     return jsonify(attachments=[attachment_json(item, a) for a in out]), 201
@@ -369,8 +358,6 @@ def add_attachments(public_id: str):
 @api_auth
 def fire_transition(public_id: str, transition_id: str):
     """Workflow actions (withdraw, return, …) as transitions: 403 / 409 / 422 on refusal."""
-    from docflow.registry.workflow import INCOMING
-
     item = _item(public_id)
     if transition_id not in REGISTRY_TRANSITIONS:
         # Routing actions have their own endpoints (they do more than change the state).
@@ -380,16 +367,12 @@ def fire_transition(public_id: str, transition_id: str):
     payload = json_body()
     if not isinstance(payload.get("comment"), str | None):
         raise ApiError(422, "invalid_parameters", _l("The comment must be text."))
-    try:
-        INCOMING.fire(
-            item,
-            transition_id,
-            g.api_user,
-            comment=payload.get("comment"),
-            params=payload.get("params") or {},
-        )
-        operations.search.reindex(item)
-    except WorkflowError as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from None
+    operations.end_by_hand(
+        item,
+        transition_id,
+        g.api_user,
+        comment=payload.get("comment"),
+        params=payload.get("params") or {},
+    )
     db.session.commit()
     return jsonify(item_json(item))

@@ -25,7 +25,8 @@ from docflow.core import access_log, audit, saved_search
 from docflow.core.calendar import get_calendar
 from docflow.core.security import Permission, has_permission
 from docflow.core.storage import get_storage
-from docflow.core.workflow import TransitionForbidden, WorkflowError, history
+from docflow.core.views import require, run_write
+from docflow.core.workflow import history
 from docflow.extensions import db
 from docflow.org.models import Subdivision
 from docflow.registry import jobs, operations, queries
@@ -55,7 +56,7 @@ bp = Blueprint("registry", __name__, url_prefix="/registry")
 # Other domains add sections to the item page: callables (item, user) -> (template, context) | None.
 ITEM_PANELS: list = []
 PAGE_SIZE = 50
-MANUAL_TRANSITIONS = ("withdraw", "return_to_applicant", "leave_without_consideration")
+MANUAL_TRANSITIONS = operations.MANUAL_TRANSITIONS
 
 
 @bp.context_processor
@@ -78,16 +79,11 @@ def _helpers() -> dict:
     }
 
 
-def _require(permission: Permission, obj=None) -> None:
-    if not has_permission(current_user, permission, obj):
-        abort(403)
-
-
 def _item_or_404(public_id: str) -> IncomingItem:
     item = item_by_public_id(public_id)
     if item is None:
         abort(404)
-    _require(Permission.VIEW, item)
+    require(Permission.VIEW, item)
     return item
 
 
@@ -128,7 +124,7 @@ def _journal_form() -> tuple[JournalFilterForm, saved_search.Search]:
 @login_required
 def search():
     """The journal's search form posts here; an IIN/BIN is kept server-side, never in the URL."""
-    _require(Permission.VIEW_REGISTRY)
+    require(Permission.VIEW_REGISTRY)
     args = saved_search.url_args(request.form, current_user.id)
     db.session.commit()
     return redirect(url_for("registry.journal", **args)), 303
@@ -137,7 +133,7 @@ def search():
 @bp.route("/")
 @login_required
 def journal():
-    _require(Permission.VIEW_REGISTRY)
+    require(Permission.VIEW_REGISTRY)
     form, found = _journal_form()
     if found.refused:  # an IIN typed into the URL: off the address bar, masked (R-PD-1)
         return redirect(url_for("registry.journal", **found.link_args)), 303
@@ -164,7 +160,7 @@ def journal():
 @bp.route("/export.xlsx")
 @login_required
 def export():
-    _require(Permission.VIEW_REGISTRY)
+    require(Permission.VIEW_REGISTRY)
     from docflow.registry.export import journal_xlsx
 
     form, _found = _journal_form()
@@ -251,7 +247,7 @@ def _registration_data(form: RegistrationForm) -> RegistrationData:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def register():
-    _require(Permission.REGISTER)
+    require(Permission.REGISTER)
     form = RegistrationForm()
     errors: dict[str, str] = {}
     if request.method == "GET" and request.args.get("same_applicant_as"):
@@ -336,7 +332,7 @@ def _too_large(_exc):
 @login_required
 def repeats():
     """Earlier items of the same applicant (POST: identifiers stay out of URLs, R-PD-1)."""
-    _require(Permission.REGISTER)
+    require(Permission.REGISTER)
     payload = request.get_json(silent=True) or {}
     applicant = ApplicantData(
         type=str(payload.get("type") or "individual"),
@@ -426,7 +422,7 @@ def files_status(public_id: str):
 @login_required
 def upload(public_id: str):
     item = _item_or_404(public_id)
-    _require(Permission.MODIFY, item)
+    require(Permission.MODIFY, item)
     form = UploadForm()
     if not form.validate_on_submit():
         flash(_("Choose at least one file."), "error")
@@ -525,20 +521,12 @@ def transition(public_id: str, transition_id: str):
         abort(404)
     form = TransitionForm()
     form.validate()
-    try:
-        INCOMING.fire(
-            item, transition_id, current_user, comment=(form.comment.data or "").strip() or None
-        )
-        operations.search.reindex(item)
-    except TransitionForbidden:
-        raise  # 403 from the app's error handler, like the other write views
-    except WorkflowError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("registry.item", public_id=public_id)), 303
-    db.session.commit()
-    flash(_("Done: %(action)s.", action=INCOMING.transitions[transition_id].title), "info")
-    return redirect(url_for("registry.item", public_id=public_id)), 303
+    comment = (form.comment.data or "").strip() or None
+    return run_write(
+        lambda: operations.end_by_hand(item, transition_id, current_user, comment=comment),
+        success=_("Done: %(action)s.", action=INCOMING.transitions[transition_id].title),
+        back=url_for("registry.item", public_id=public_id),
+    )
 
 
 @bp.route("/<public_id>/link", methods=["POST"])
@@ -556,22 +544,18 @@ def link(public_id: str):
     if target is None:
         flash(_("No registered item with that number."), "error")
         return redirect(url_for("registry.item", public_id=public_id)), 303
-    try:
-        operations.link_items(item, target, form.kind.data, current_user, form.note.data)
-    except RegistrationError as exc:
-        db.session.rollback()
-        flash("; ".join(exc.errors.values()), "error")
-        return redirect(url_for("registry.item", public_id=public_id)), 303
-    db.session.commit()
-    flash(_("Linked to %(number)s.", number=target.reg_number), "info")
-    return redirect(url_for("registry.item", public_id=public_id)), 303
+    return run_write(
+        lambda: operations.link_items(item, target, form.kind.data, current_user, form.note.data),
+        success=_("Linked to %(number)s.", number=target.reg_number),
+        back=url_for("registry.item", public_id=public_id),
+    )
 
 
 @bp.route("/<public_id>/annotate", methods=["POST"])
 @login_required
 def annotate(public_id: str):
     item = _item_or_404(public_id)
-    _require(Permission.MODIFY, item)
+    require(Permission.MODIFY, item)
     form = AnnotateForm()
     if not form.validate_on_submit():
         flash(_("Say why the detail is corrected."), "error")
@@ -583,22 +567,18 @@ def annotate(public_id: str):
         except (TypeError, ValueError):
             flash(_("The number of pages must be a number."), "error")
             return redirect(url_for("registry.item", public_id=public_id)), 303
-    try:
-        operations.annotate(item, form.field.data, value, form.reason.data, current_user)
-    except RegistrationError as exc:
-        db.session.rollback()
-        flash("; ".join(exc.errors.values()), "error")
-        return redirect(url_for("registry.item", public_id=public_id)), 303
-    db.session.commit()
-    flash(_("The correction is recorded; the previous value is kept."), "info")
-    return redirect(url_for("registry.item", public_id=public_id)), 303
+    return run_write(
+        lambda: operations.annotate(item, form.field.data, value, form.reason.data, current_user),
+        success=_("The correction is recorded; the previous value is kept."),
+        back=url_for("registry.item", public_id=public_id),
+    )
 
 
 @bp.route("/<public_id>/supply", methods=["POST"])
 @login_required
 def supply(public_id: str):
     item = _item_or_404(public_id)
-    _require(Permission.MODIFY, item)  # the applicant's details change: the office only
+    require(Permission.MODIFY, item)  # the applicant's details change: the office only
     form = SupplyForm()
     if not form.validate_on_submit():
         flash(_("Say how the details arrived."), "error")
@@ -618,18 +598,11 @@ def supply(public_id: str):
     }
     if form.signed.data:
         details["signed"] = True
-    try:
-        operations.supply_missing(item, current_user, reason=form.reason.data, **details)
-    except (RegistrationError, WorkflowError) as exc:
-        db.session.rollback()
-        message = (
-            "; ".join(exc.errors.values()) if isinstance(exc, RegistrationError) else exc.message
-        )
-        flash(message, "error")
-        return redirect(url_for("registry.item", public_id=public_id)), 303
-    db.session.commit()
-    flash(_("The details are recorded."), "info")
-    return redirect(url_for("registry.item", public_id=public_id)), 303
+    return run_write(
+        lambda: operations.supply_missing(item, current_user, reason=form.reason.data, **details),
+        success=_("The details are recorded."),
+        back=url_for("registry.item", public_id=public_id),
+    )
 
 
 @bp.route("/scans", methods=["GET", "POST"])
@@ -639,7 +612,7 @@ def scans():
     from docflow.registry.models import ScanBatch
     from docflow.registry.scanning import unmatched_queue, upload_batch
 
-    _require(Permission.REGISTER)
+    require(Permission.REGISTER)
     form = UploadForm()
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -668,7 +641,7 @@ def resolve_scan(scan_id: int):
     from docflow.registry.models import UnmatchedScan
     from docflow.registry.scanning import resolve
 
-    _require(Permission.REGISTER)
+    require(Permission.REGISTER)
     unmatched = db.session.get(UnmatchedScan, scan_id)
     if unmatched is None:
         abort(404)
@@ -677,15 +650,11 @@ def resolve_scan(scan_id: int):
     if item is None:
         flash(_("No registered item with that number."), "error")
         return redirect(url_for("registry.scans")), 303
-    try:
-        resolve(unmatched, item, current_user)
-    except RegistrationError as exc:
-        db.session.rollback()
-        flash("; ".join(exc.errors.values()), "error")
-        return redirect(url_for("registry.scans")), 303
-    db.session.commit()
-    flash(_("The pages are attached to %(number)s.", number=item.reg_number), "info")
-    return redirect(url_for("registry.scans")), 303
+    return run_write(
+        lambda: resolve(unmatched, item, current_user),
+        success=_("The pages are attached to %(number)s.", number=item.reg_number),
+        back=url_for("registry.scans"),
+    )
 
 
 @bp.route("/scans/unmatched/<int:scan_id>/file")
@@ -693,7 +662,7 @@ def resolve_scan(scan_id: int):
 def unmatched_file(scan_id: int):
     from docflow.registry.models import UnmatchedScan
 
-    _require(Permission.REGISTER)
+    require(Permission.REGISTER)
     unmatched = db.session.get(UnmatchedScan, scan_id)
     if unmatched is None:
         abort(404)

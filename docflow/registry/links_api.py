@@ -14,13 +14,10 @@ from flask import g, jsonify, request
 from flask_babel import lazy_gettext as _l
 
 from docflow.api import ApiError, api_auth, bp
-from docflow.core.security import AccessDenied
 from docflow.extensions import db
 from docflow.registry import operations
 from docflow.registry.api import _item, item_json
 from docflow.registry.models import item_by_public_id
-from docflow.registry.operations import RegistrationError
-from docflow.registry.repeats import RepeatDecisionError
 
 # The API's short kinds, and the registry's own names (accepted too).
 LINK_KINDS = {
@@ -57,20 +54,14 @@ def decide_repeat_candidate(public_id: str, other_id: str):
     item, data = _item(public_id), _body()
     other = _other(other_id)
     decision = str(data.get("decision") or "")
-    try:
-        operations.decide_repeat(
-            item,
-            other,
-            g.api_user,
-            {"link": "link", "dismiss": "dismiss"}.get(decision, decision),
-            kind=str(data.get("kind") or "repeat"),
-            reason=data.get("reason") if isinstance(data.get("reason"), str) else None,
-        )
-    except RepeatDecisionError as exc:
-        code = {404: "not_found", 409: "conflict"}.get(exc.status, "invalid")
-        raise ApiError(exc.status, code, exc.message) from None
-    except AccessDenied as exc:
-        raise ApiError(403, "forbidden", exc.message) from None
+    operations.decide_repeat(  # a refusal: the API's DomainError handler
+        item,
+        other,
+        g.api_user,
+        {"link": "link", "dismiss": "dismiss"}.get(decision, decision),
+        kind=str(data.get("kind") or "repeat"),
+        reason=data.get("reason") if isinstance(data.get("reason"), str) else None,
+    )
     return _respond(item)
 
 
@@ -87,10 +78,5 @@ def link_item(public_id: str):
             _l("The data is not valid."),
             fields={"kind": "repeat | complaint | reception | related"},
         )
-    try:
-        operations.link_items(item, other, kind, g.api_user, note=data.get("note"))
-    except RegistrationError as exc:
-        raise ApiError(422, "invalid", _l("The data is not valid."), fields=exc.errors) from None
-    except AccessDenied as exc:
-        raise ApiError(403, "forbidden", exc.message) from None
+    operations.link_items(item, other, kind, g.api_user, note=data.get("note"))
     return _respond(item)

@@ -19,6 +19,7 @@ from docflow.core.numbering import format_number, next_number
 from docflow.core.security import AccessDenied, Permission, has_permission
 from docflow.core.settings import get_setting
 from docflow.core.storage import FileTooLarge, get_storage
+from docflow.core.workflow import UnknownTransition
 from docflow.extensions import db
 from docflow.outgoing import hooks as outgoing
 from docflow.registry import repeats, search
@@ -480,7 +481,26 @@ def _safe_filename(name: str) -> str:
     return (name or "file")[:200]
 
 
-def withdraw(item: IncomingItem, actor: Any, comment: str) -> None:
+# The registry's own ends of consideration a user may do by hand (withdraw R-REG-8, return and
+# leave without consideration R-REG-5/R-REG-6); routing actions have their own operations.
+MANUAL_TRANSITIONS = ("withdraw", "return_to_applicant", "leave_without_consideration")
+
+
+def withdraw(item: IncomingItem, actor: Any, comment: str | None) -> None:
     """R-REG-8: the applicant withdrew the appeal in writing before the decision."""
-    INCOMING.fire(item, "withdraw", actor, comment=comment)
+    end_by_hand(item, "withdraw", actor, comment=comment)
+
+
+def end_by_hand(
+    item: IncomingItem,
+    transition_id: str,
+    actor: Any,
+    *,
+    comment: str | None = None,
+    params: dict[str, Any] | None = None,
+) -> None:
+    """One of ``MANUAL_TRANSITIONS`` (the workflow's guards decide who and when)."""
+    if transition_id not in MANUAL_TRANSITIONS:
+        raise UnknownTransition(_l("Unknown action “%(name)s”.", name=transition_id))
+    INCOMING.fire(item, transition_id, actor, comment=comment, params=params or {})
     search.reindex(item)

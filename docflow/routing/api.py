@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 
 from docflow.api import ApiError, api_auth, bp, json_body, list_field, text_field
 from docflow.core.security import AccessDenied
-from docflow.core.workflow import WorkflowError
 from docflow.extensions import db
 from docflow.org.models import user_by_username
 from docflow.registry.api import _item, item_json
@@ -176,12 +175,7 @@ def routing_action(public_id: str, action: str):
             _l("The data is not valid."),
             fields={"kind": "assign | reassign | add | delegate"},
         )
-    try:
-        actions[action]()
-    except WorkflowError as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from None
-    except AccessDenied as exc:
-        raise ApiError(403, "forbidden", exc.message) from None
+    actions[action]()  # a refusal: the API's DomainError handler
     db.session.commit()
     return jsonify({**item_json(item, full=False), "routing": routing_json(item)})
 

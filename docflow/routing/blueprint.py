@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -13,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from docflow.core.calendar import get_calendar
 from docflow.core.security import AccessDenied, Permission, has_permission
-from docflow.core.workflow import TransitionForbidden, WorkflowError
+from docflow.core.views import run_write
 from docflow.extensions import db
 from docflow.org.models import Subdivision
 from docflow.registry.blueprint import ITEM_PANELS
@@ -42,23 +40,12 @@ def _item(public_id: str) -> IncomingItem:
     return item
 
 
+def _item_url(item: IncomingItem) -> str:
+    return url_for("registry.item", public_id=item.public_id) + "#routing"
+
+
 def _back(item: IncomingItem):
-    return redirect(url_for("registry.item", public_id=item.public_id) + "#routing"), 303
-
-
-def _run(item: IncomingItem, action, success: str):
-    """Do an operation; commit on success; on a refusal roll back and say why."""
-    try:
-        action()
-    except (TransitionForbidden, AccessDenied):
-        raise  # not theirs to do: 403 from the app's error handler, like the other write views
-    except WorkflowError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _back(item)
-    db.session.commit()
-    flash(success, "info")
-    return _back(item)
+    return redirect(_item_url(item)), 303
 
 
 def _subdivision_choices() -> list[SelectChoice]:
@@ -160,7 +147,10 @@ def _suggestions(item: IncomingItem):
     )[:20000]
     try:
         return suggest_for_text(text, k=3)
-    except Exception:
+    except (OSError, LookupError, TypeError, ValueError):
+        # A broken competence map in the settings or an unreadable trained model: the panel
+        # still opens (the controller chooses by hand), and the office's log says what broke.
+        current_app.logger.exception("routing suggestions failed for item %s", item.public_id)
         return []
 
 
@@ -180,12 +170,12 @@ def distribute(public_id: str):
         c for c in form.co_executors.data or [] if c != form.responsible.data
     ]
     redistribute = item.state != "registered"
-    return _run(
-        item,
+    return run_write(
         lambda: operations.distribute(
             item, current_user, codes, form.comment.data or None, redistribute=redistribute
         ),
-        _("Sent to %(code)s.", code=codes[0]),
+        success=_("Sent to %(code)s.", code=codes[0]),
+        back=_item_url(item),
     )
 
 
@@ -200,10 +190,10 @@ def assign(public_id: str):
     form = CommentForm()
     reason = (request.form.get("reason") or "").strip() or None
     form.validate()
-    return _run(
-        item,
+    return run_write(
         lambda: operations.assign_executors(item, current_user, ids, kind=kind, reason=reason),
-        _("Executors assigned."),
+        success=_("Executors assigned."),
+        back=_item_url(item),
     )
 
 
@@ -216,8 +206,7 @@ def answer(public_id: str):
         flash(_("Attach the answer document and summarise the answer."), "error")
         return _back(item)
     f = form.file.data
-    return _run(
-        item,
+    return run_write(
         lambda: operations.submit_answer(
             item,
             current_user,
@@ -226,7 +215,8 @@ def answer(public_id: str):
             stream=f.stream,
             final=bool(form.final.data),
         ),
-        _("The answer is sent to the head for approval."),
+        success=_("The answer is sent to the head for approval."),
+        back=_item_url(item),
     )
 
 
@@ -261,7 +251,11 @@ def act(public_id: str, action: str):
     form.validate()
     fn, message = ACTIONS[action]
     comment = (form.comment.data or "").strip() or None
-    return _run(item, lambda: fn(item, comment), str(message))
+    return run_write(
+        lambda: fn(item, comment),
+        success=str(message),
+        back=_item_url(item),
+    )
 
 
 @bp.route("/<public_id>/extend", methods=["POST"])
@@ -272,8 +266,7 @@ def extend(public_id: str):
     if not form.validate_on_submit():
         flash(_("Give the new due date and the reason."), "error")
         return _back(item)
-    return _run(
-        item,
+    return run_write(
         lambda: operations.extend(
             item,
             current_user,
@@ -281,10 +274,11 @@ def extend(public_id: str):
             new_due=form.new_due.data,
             reason=form.reason.data,
         ),
-        _(
+        success=_(
             "The term is extended to %(date)s. Notify the applicant within 3 working days.",
             date=form.new_due.data.strftime("%d.%m.%Y"),
         ),
+        back=_item_url(item),
     )
 
 
@@ -296,8 +290,7 @@ def forward(public_id: str):
     if not form.validate_on_submit():
         flash(_("Name the body the appeal is forwarded to."), "error")
         return _back(item)
-    return _run(
-        item,
+    return run_write(
         lambda: operations.forward(
             item,
             current_user,
@@ -305,7 +298,8 @@ def forward(public_id: str):
             partial=bool(form.partial.data),
             reason=form.reason.data or None,
         ),
-        _("Forwarded. Notify the applicant at the same time (R-ROUTE-2)."),
+        success=_("Forwarded. Notify the applicant at the same time (R-ROUTE-2)."),
+        back=_item_url(item),
     )
 
 
@@ -322,10 +316,11 @@ def notice_sent(kind: str, record_id: int):
     if not _may_mark_notice(current_user, item):
         abort(403)
     CommentForm().validate()
-    operations.mark_notice_sent(record, current_user)
-    db.session.commit()
-    flash(_("The notice to the applicant is recorded as sent."), "info")
-    return _back(item)
+    return run_write(
+        lambda: operations.mark_notice_sent(record, current_user),
+        success=_("The notice to the applicant is recorded as sent."),
+        back=_item_url(item),
+    )
 
 
 @bp.route("/")
@@ -345,7 +340,7 @@ def read_notification(notification_id: int):
     if n is None or n.user_id != current_user.id:
         abort(404)
     CommentForm().validate()
-    n.read_at = dt.datetime.now(dt.UTC)
+    operations.mark_read(n, current_user)
     db.session.commit()
     return redirect(
         request.referrer

@@ -204,6 +204,10 @@ def complained_signers(item: IncomingItem) -> dict[int, IncomingItem]:
         select(Answer).where(Answer.item_id.in_(targets), Answer.approved_by_id.is_not(None))
     ):
         out.setdefault(ans.approved_by_id, db.session.get(IncomingItem, ans.item_id))
+    for provider in PRIOR_HANDLER_PROVIDERS:  # signers kept by other domains (imported cases)
+        for uid, item_id, role in provider(targets):
+            if role == "signed":
+                out.setdefault(uid, db.session.get(IncomingItem, item_id))
     return out
 
 

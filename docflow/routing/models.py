@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from docflow.core.db import UTCDateTime, utcnow
 from docflow.extensions import db
@@ -74,6 +74,8 @@ class Answer(db.Model):
     """The answer to the applicant: a document attached by the executor, approved by the head."""
 
     __tablename__ = "answer"
+    # Under the "answer" workflow; the engine's ``state`` is the ``status`` column (no migration).
+    __workflow__ = "answer"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("incoming_item.id"), nullable=False, index=True)
@@ -86,6 +88,7 @@ class Answer(db.Model):
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     review_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    state = synonym("status")
 
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])

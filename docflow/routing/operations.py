@@ -36,7 +36,15 @@ from docflow.routing.handlers import (  # noqa: F401  (the routing API of R-ROUT
     prior_handlers,
     ways_out,
 )
-from docflow.routing.models import Answer, Distribution, ExecutorAssignment, Extension, Forwarding
+from docflow.routing.models import (
+    Answer,
+    Distribution,
+    ExecutorAssignment,
+    Extension,
+    Forwarding,
+    Notification,
+)
+from docflow.routing.workflow import ANSWER
 
 FORWARD_TERM_DAYS = 3  # R-ROUTE-2
 NOTICE_TERM_DAYS = 3  # R-DEADLINE-2: the applicant is told of an extension within 3 working days
@@ -138,8 +146,13 @@ def distribute(
     comment: str | None = None,
     *,
     redistribute: bool = False,
+    due: dt.date | None = None,
 ) -> None:
-    """Send to the responsible subdivision (first) and co-executors (R-ROUTE-1, R-ROUTE-3)."""
+    """Send to the responsible subdivision (first) and co-executors (R-ROUTE-1, R-ROUTE-3).
+
+    ``due`` is a term set at routing (the concrete term of a protocol assignment, R-PROT-1):
+    it replaces the term of the registration, and the distribution's history row records both.
+    """
     subs = _subdivisions(codes)
     for d in distributions(item):
         d.active = False
@@ -156,13 +169,17 @@ def distribute(
             )
         )
     item.subdivision = subs[0]
+    params: dict[str, Any] = {"subdivisions": [s.code for s in subs]}
+    if due is not None:
+        params.update(due=due, term_before=item.due_date)
+        item.due_date = due
     db.session.flush()
     INCOMING.fire(
         item,
         "redistribute" if redistribute else "distribute",
         actor,
         comment=comment,
-        params={"subdivisions": [s.code for s in subs]},
+        params=params,
     )
     _learn(item, subs[0].code)
     if not redistribute:
@@ -518,9 +535,9 @@ def submit_answer(
         summary=summary.strip(),
         final=final,
         author_id=getattr(actor, "id", None),
-        status="submitted",
     )
     db.session.add(answer)
+    ANSWER.initialize(answer, actor)  # "submitted"
     db.session.flush()
     INCOMING.fire(item, "submit_answer", actor, comment=summary.strip()[:500])
     return answer
@@ -530,11 +547,8 @@ def submit_answer(
 def approve_answer(item: IncomingItem, actor: Any, comment: str | None = None) -> Answer:
     answer = current_answer(item)
     INCOMING.fire(item, "approve_answer", actor, comment=comment)
-    answer.status, answer.approved_by_id, answer.approved_at = (
-        "approved",
-        actor.id,
-        dt.datetime.now(dt.UTC),
-    )
+    ANSWER.fire(answer, "approve", actor, comment=comment)
+    answer.approved_by_id, answer.approved_at = actor.id, dt.datetime.now(dt.UTC)
     answer.review_comment = comment
     db.session.flush()
     return answer
@@ -545,7 +559,8 @@ def return_answer(item: IncomingItem, actor: Any, comment: str) -> None:
     answer = current_answer(item)
     INCOMING.fire(item, "return_answer", actor, comment=comment)
     if answer is not None:
-        answer.status, answer.review_comment = "returned", comment
+        ANSWER.fire(answer, "return", actor, comment=comment)
+        answer.review_comment = comment
 
 
 @atomic
@@ -561,7 +576,8 @@ def send_back_for_rework(item: IncomingItem, actor: Any, comment: str) -> None:
     answer = current_answer(item)
     INCOMING.fire(item, "rework", actor, comment=comment)
     if answer is not None:
-        answer.status, answer.review_comment = "rework", comment
+        ANSWER.fire(answer, "rework", actor, comment=comment)
+        answer.review_comment = comment
 
 
 @atomic
@@ -597,6 +613,11 @@ def forward(
 def forwarding_deadline(item: IncomingItem) -> dt.date:
     """No later than 3 working days from arrival (R-ROUTE-2), arrival day counted as day 1."""
     return get_calendar().add_working_days(item.registration_date, FORWARD_TERM_DAYS)
+
+
+def mark_read(notification: Notification, user: Any) -> None:
+    """The user has read their notification (only their own: 404 in the view otherwise)."""
+    notification.read_at = dt.datetime.now(dt.UTC)
 
 
 def mark_notice_sent(record: Extension | Forwarding, actor: Any) -> None:

@@ -17,14 +17,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from docflow.core.security import AccessDenied, Permission, Role, has_permission
-from docflow.core.workflow import TransitionForbidden, WorkflowError
+from docflow.core.views import run_write
 from docflow.extensions import db
 from docflow.org.models import RoleGrant, User, user_by_username
 from docflow.registry import operations as registry_ops
 from docflow.registry import repeats
 from docflow.registry.models import IncomingItem, item_by_public_id
 from docflow.routing import handlers, operations
-from docflow.routing.blueprint import _back, _item, bp
+from docflow.routing.blueprint import _back, _item, _item_url, bp
 
 
 def repeat_panel(item: IncomingItem, user: Any, ctx: dict[str, Any], can: dict[str, bool]) -> None:
@@ -69,24 +69,6 @@ def outside_choices(item: IncomingItem) -> list[tuple[User, str]]:
     return out
 
 
-def _run(item: IncomingItem, action, success: str):
-    try:
-        action()
-    except repeats.RepeatDecisionError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _back(item)
-    except (TransitionForbidden, AccessDenied):
-        raise  # not theirs to do: 403 from the app's error handler
-    except WorkflowError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _back(item)
-    db.session.commit()
-    flash(success, "info")
-    return _back(item)
-
-
 @bp.route("/<public_id>/repeat/<other_id>", methods=["POST"])
 @login_required
 def decide_repeat(public_id: str, other_id: str):
@@ -101,8 +83,7 @@ def decide_repeat(public_id: str, other_id: str):
     success = (
         _("Linked as the same case.") if decision == "link" else _("Dismissed as another question.")
     )
-    return _run(
-        item,
+    return run_write(
         lambda: registry_ops.decide_repeat(
             item,
             other,
@@ -111,7 +92,8 @@ def decide_repeat(public_id: str, other_id: str):
             kind=request.form.get("kind") or "repeat",
             reason=request.form.get("reason"),
         ),
-        success,
+        success=success,
+        back=_item_url(item),
     )
 
 
@@ -125,10 +107,10 @@ def assign_outside(public_id: str):
     if user is None:
         flash(_("Choose the employee."), "error")
         return _back(item)
-    return _run(
-        item,
+    return run_write(
         lambda: operations.assign_from_other_subdivision(
             item, current_user, user.id, request.form.get("reason", "")
         ),
-        _("The executor is assigned."),
+        success=_("The executor is assigned."),
+        back=_item_url(item),
     )

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from docflow.core.security import Permission, Role
-from docflow.core.workflow import Param, after_transition, state, transition
+from docflow.core.workflow import Param, Workflow, after_transition, register, state, transition
 from docflow.extensions import db
 from docflow.registry.workflow import INCOMING, READERS
 
@@ -52,9 +52,19 @@ def _no_responsible_executor(ctx):
     return True
 
 
+# Other domains say whether their final answer counts (outgoing: a signed final letter):
+# item -> True (counts), a message (refuses), None (no say: the paper answer decides).
+FINAL_ANSWER_CHECKS: list = []
+
+
 def _has_approved_answer(ctx):
     # R-CTRL-1: only a final motivated answer, approved by the head, removes the item from control.
     from docflow.routing.operations import current_answer
+
+    for check in FINAL_ANSWER_CHECKS:
+        verdict = check(ctx.obj)
+        if verdict is not None:
+            return verdict
 
     answer = current_answer(ctx.obj)
     if answer is None or answer.status != "approved" or not answer.final:
@@ -106,6 +116,18 @@ def _may_extend(ctx):
 
 
 ROUTED_PERMS = {"view": READERS, "modify": OFFICE}
+
+
+def _date(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+# A term set at routing (a protocol assignment's own term, R-PROT-1), recorded with the one it
+# replaced: the distribution's history row is the record of the change.
+TERM_PARAMS = (
+    Param("due", _l("Term"), required=False, convert=_date),
+    Param("term_before", _l("Previous term"), required=False, convert=_date),
+)
 WORKING = ["distributed", "in_work", "answer_review", "answered"]
 
 INCOMING.extend(
@@ -126,7 +148,7 @@ INCOMING.extend(
             "registered",
             "distributed",
             permission=P.DISTRIBUTE,
-            params=[Param("subdivisions", _l("Subdivisions"), convert=list)],
+            params=[Param("subdivisions", _l("Subdivisions"), convert=list), *TERM_PARAMS],
         ),
         transition(
             "redistribute",
@@ -349,3 +371,32 @@ def _end_assignments_on_withdrawal(sender, *, obj, transition, **_kw) -> None:
 
 
 after_transition.connect(_end_assignments_on_withdrawal, sender=INCOMING)
+
+
+# --- the answer: its own small workflow, moved by the item's transitions -----------------------
+# The item's transition (approve_answer, return_answer, rework, release_executor) checks who may
+# act; the answer's transition follows it in the same operation and records it in the history.
+ANSWER_STATES = ["submitted", "approved", "returned", "rework"]
+
+ANSWER = register(
+    Workflow(
+        "answer",
+        _l("Answer"),
+        states=[
+            state("submitted", _l("Sent for approval")),
+            state("approved", _l("Approved")),
+            state("returned", _l("Returned to the executor")),
+            state("rework", _l("Sent back for rework")),
+        ],
+        transitions=[
+            transition("approve", _l("Approve the answer"), "submitted", "approved"),
+            transition(
+                "return", _l("Return the answer to the executor"), ANSWER_STATES, "returned"
+            ),
+            transition("rework", _l("Send back for rework"), ANSWER_STATES, "rework"),
+            # R-ROUTE-4: the responsible executor was released; the answer goes back with them.
+            transition("release", _l("Return the answer to the executor"), "submitted", "returned"),
+        ],
+        initial="submitted",
+    )
+)

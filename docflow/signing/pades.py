@@ -13,7 +13,6 @@ when revocation data are configured (``SigningOptions.validation``), embedded in
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import json
@@ -38,6 +37,8 @@ from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.sign.validation import add_validation_info
 from pyhanko.sign.validation.generic_cms import validate_sig_integrity
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from docflow.signing._async import off_loop, run_sync
 
 from .certinfo import CertificateLike, describe, is_gost_oid, key_algorithm_oid, to_asn1
 from .errors import SigningError
@@ -152,6 +153,7 @@ class _KeystoreSigner(signers.SimpleSigner):
         return super().sign_raw(data, digest_algorithm)
 
 
+@off_loop
 def sign_pdf(pdf: bytes, keystore: Keystore, options: SigningOptions | None = None) -> bytes:
     """Sign ``pdf`` with a keystore on the server; returns the signed PDF."""
     options = options or SigningOptions()
@@ -232,6 +234,7 @@ class PendingSignature:
             raise SigningError("session_invalid", detail=str(exc)) from exc
 
 
+@off_loop
 def prepare(
     pdf_bytes: bytes,
     signer_cert: CertificateLike | None = None,
@@ -263,7 +266,7 @@ def prepare(
             writer, bytes_reserved=2 * options.reserve
         )
 
-    prepared, _tbs, output = asyncio.run(run())
+    prepared, _tbs, output = run_sync(run())
     state = PendingSignature(
         pdf=output.getvalue(),
         digest=prepared.document_digest,
@@ -363,6 +366,7 @@ def _add_certificates(info: cms.ContentInfo, extra) -> None:
         signed["certificates"] = [*present, *added]
 
 
+@off_loop
 def finish(
     session_state: PendingSignature,
     cms_der: bytes,
@@ -383,7 +387,7 @@ def finish(
         info = cms.ContentInfo.load(der)
         if timestamper is not None:
             try:
-                asyncio.run(
+                run_sync(
                     _add_signature_timestamp(info, timestamper, session_state.digest_algorithm)
                 )
             except TimestampRequestError as exc:

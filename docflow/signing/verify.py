@@ -12,7 +12,6 @@ Each problem is a :class:`~.errors.Failure` with a machine code and a translatab
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -29,6 +28,8 @@ from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import CertificateValidator
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
+
+from docflow.signing._async import off_loop, run_sync
 
 from .certinfo import CertificateInfo, CertificateLike, describe
 from .errors import NOTE_REVOCATION_NOT_CHECKED, Failure, failure
@@ -138,6 +139,7 @@ class VerificationResult:
         }
 
 
+@off_loop
 def verify_pdf(
     pdf: bytes,
     trusted_roots: Iterable[CertificateLike] | TrustSettings,
@@ -245,7 +247,7 @@ class _Checker:
         tst_time = _timestamp_time(sig.signer_info)
         moment = report.validated_at = self._moment(report, tst_time)
         try:
-            status = asyncio.run(
+            status = run_sync(
                 async_validate_pdf_signature(
                     sig,
                     signer_validation_context=self.trust.validation_context(moment=moment),
@@ -316,7 +318,7 @@ class _Checker:
             validation_context=lenient.validation_context(moment=moment),
         )
         try:
-            asyncio.run(validator.async_validate_path())
+            run_sync(validator.async_validate_path())
         except (PathValidationError, PathBuildingError, ValueError):
             return False
         return True

@@ -31,16 +31,6 @@ def reads() -> list[AccessEntry]:
     return list(db.session.scalars(select(AccessEntry).order_by(AccessEntry.id)))
 
 
-@pytest.fixture
-def web(app, login):
-    def make(username: str):
-        c = app.test_client()
-        assert login(username, c=c).status_code == 302
-        return c
-
-    return make
-
-
 def test_r_pd_1_item_page_makes_one_access_row_and_no_audit_row(app, web, make_item):
     item = make_item(applicant=applicant())
     db.session.commit()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -368,17 +367,10 @@ def test_calendar_from_settings_invalid(cal_data: object, hours: object, bad: st
 
 
 @pytest.fixture
-def app() -> Iterator[Flask]:
-    # tests/conftest.py has no app fixture yet: a minimal app with an in-memory database.
-    app = Flask(__name__)
-    app.config.update(SQLALCHEMY_DATABASE_URI="sqlite://", TESTING=True)
-    db.init_app(app)
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.drop_all()
-        db.engine.dispose()
+def app(make_app) -> Flask:
+    # The schema as production has it (built by the Alembic migrations), with no settings yet;
+    # no app context is pushed: each test opens its own.
+    return make_app("empty")
 
 
 def test_get_calendar_reads_settings_and_caches_on_g(app: Flask) -> None:

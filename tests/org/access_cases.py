@@ -8,6 +8,7 @@ templates filled from the row's objects; data given as a function is built per r
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import inspect
 import io
@@ -416,6 +417,51 @@ case("routing.notice_sent[forwarding]", _forwarding, web("/routing/notice/{kind}
 case("routing.read_notification", _own_notification, web("/routing/notifications/{notification}/read", {}), per_user=True)  # fmt: skip
 case("routing.decide_repeat", _candidate, web("/routing/{id}/repeat/{other}", DISMISS))
 case("routing.assign_outside", item_of("distributed"), web("/routing/{id}/assign-outside", {"user": "exec.edu", "reason": "Бақылаушының келісімі"}))  # fmt: skip
+
+# outgoing letters (docflow/outgoing/letters_api.py): signed with the test PKI of tests/outgoing
+
+
+def _letter(state: str):
+    def setup(w: World) -> dict[str, Any]:
+        from docflow.outgoing import letters
+        from tests.outgoing.letter_helpers import ANSWER, make_letter_pki, setup_signer
+
+        if not getattr(w, "signer_ready", False):
+            setup_signer({"head.energy": w.user("head.energy")}, make_letter_pki())
+            w.signer_ready = True
+        item = w.item("in_work")
+        data = {k: v for k, v in ANSWER.items() if k != "kind"}
+        letter = letters.create_letter(item, w.user("exec.energy"), **data)
+        if state in ("submitted", "approved"):
+            letters.submit(letter, w.user("exec.energy"))
+        if state == "approved":
+            letters.approve(letter, w.user("head.energy"))
+        return {"id": item.public_id, "letter": letter.public_id}
+
+    return setup
+
+
+def _ncalayer_return(w: World, o: dict[str, Any], role: str) -> Req:
+    # NCALayer's CMS over a session the head has just started (the number is still free)
+    from docflow.outgoing import letter_signing
+    from docflow.outgoing.letter_models import letter_by_public_id
+    from docflow.signing.pki import ncalayer_cms
+    from tests.outgoing.letter_helpers import b64, make_letter_pki
+
+    letter = letter_by_public_id(o["letter"])
+    s = letter_signing.start_signing(letter, w.user("head.energy"))
+    cms = ncalayer_cms(base64.b64decode(s["digest"]), make_letter_pki().head)
+    return Req(f"/api/v1/letters/{o['letter']}/signing/{s['session']}", json={"cms": b64(cms)}, api=True)  # fmt: skip
+
+
+LETTER_BODY = {"kind": "answer", "final": False, "language": "kk", "body": "Аралық жауап."}
+case("api.create_letter", item_of("in_work"), api("/items/{id}/letters", LETTER_BODY))
+case("api.submit_letter", _letter("draft"), api("/letters/{letter}/submit"))
+case("api.approve_letter", _letter("submitted"), api("/letters/{letter}/approve"))
+case("api.return_letter", _letter("submitted"), api("/letters/{letter}/return", COMMENT))
+case("api.start_signing", _letter("approved"), api("/letters/{letter}/signing"))
+case("api.finish_signing", _letter("approved"), _ncalayer_return)
+case("api.sign_letter", _letter("approved"), api("/letters/{letter}/sign", {"passphrase": "Qwerty12"}))  # fmt: skip
 
 # personal reception
 

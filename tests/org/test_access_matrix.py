@@ -118,6 +118,13 @@ api.routing_action[rework]                         .     .    X    .     .     .
 api.routing_action[forward]                        .     .    X    .     .     .      .     .     .    .
 api.routing_action[terminate]                      .     .    X    .     .     .      .     .     .    .
 api.bulk_assign                                    .     .    .    X     .     .      g     .     .    .
+api.create_letter                                  .     .    .    X     X     .      .     .     .    .
+api.submit_letter                                  .     .    .    X     X     .      .     .     .    .
+api.approve_letter                                 .     .    .    X     .     .      .     .     .    .
+api.return_letter                                  .     .    .    X     .     .      .     .     .    .
+api.start_signing                                  .     .    .    X     .     .      .     .     .    .
+api.finish_signing                                 .     .    .    X     .     .      .     .     .    .
+api.sign_letter                                    .     .    .    X     .     .      .     .     .    .
 """
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}

@@ -29,11 +29,6 @@ THROTTLE_MESSAGE = "Too many failed attempts"
 
 
 @pytest.fixture
-def web(make_app):
-    return make_app("demo")
-
-
-@pytest.fixture
 def client(web):
     # Overrides the conftest client (which shares the test's app context and so its ``g``).
     return new_client(web)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from docflow.core import workflow
+from docflow.core import security, workflow
 from docflow.core.security import (
     WRITE_PERMISSIONS,
     Permission,
@@ -218,6 +218,9 @@ def permissive_workflow(monkeypatch):
         initial="open",
     )
     monkeypatch.setitem(workflow._registry, wf.id, wf)
+    # Security owns the state → permission map; the registered workflow declares its states.
+    monkeypatch.setitem(security._STATE_PERMISSIONS, wf.id, {})  # removed after the test
+    wf._declare_permissions()
     return wf
 
 

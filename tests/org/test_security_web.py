@@ -26,11 +26,6 @@ def new_client(app):
 
 
 @pytest.fixture
-def web(make_app):
-    return make_app("demo")
-
-
-@pytest.fixture
 def csrf_app(make_app):
     return make_app("demo", WTF_CSRF_ENABLED=True)
 

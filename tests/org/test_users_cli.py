@@ -18,11 +18,6 @@ from docflow.org.models import user_by_username
 from tests.org.test_auth import assert_logged_out, create_user_cli, new_client, post_login
 
 
-@pytest.fixture
-def web(make_app):
-    return make_app("demo")
-
-
 @contextlib.contextmanager
 def database(app):
     with app.app_context():

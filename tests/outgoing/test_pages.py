@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 import io
 
 import pdfplumber
@@ -15,13 +14,10 @@ from docflow.outgoing import operations as out
 from docflow.protocols import operations as reception
 from docflow.registry.operations import ApplicantData
 from docflow.routing import operations as routing_ops
+from tests.fixtures import page
 from tests.outgoing.helpers import notices, today
 
 NAME = "Жұмабаева Айнұр Серікқызы"
-
-
-def page(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 @pytest.fixture

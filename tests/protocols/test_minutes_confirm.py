@@ -198,3 +198,20 @@ def test_r_prot_3_preview_shows_what_was_not_understood_in_the_users_language(
     assert "не распознан: выберите его" in page  # executor_unmatched, in Russian
     assert "Срок не удалось прочитать" in page or "Срок не указан" in page
     assert 'name="due-1" value=""' in page  # no term guessed
+
+
+def test_r_prot_1_term_of_the_minutes_is_set_at_routing_with_its_record(uploaded, controller):
+    """The minutes' term replaces the registration's term in the distribution itself: the
+    item's history row says which term it set and which it replaced; the minutes' confirmation
+    is a transition of their own workflow."""
+    from docflow.core.workflow import history
+
+    minutes = uploaded()
+    created = ops.confirm_minutes(minutes, controller, ops.assignments_input_from(minutes.parsed))
+    db.session.commit()
+    for a in created:
+        item = db.session.get(IncomingItem, a.item_id)
+        (row,) = [r for r in history(item) if r.transition == "distribute"]
+        assert row.params["due"] == a.due.isoformat() == item.due_date.isoformat()
+        assert row.params["term_before"] is not None  # the registration's term, replaced
+    assert [(r.transition, r.to_state) for r in history(minutes)] == [("confirm", "confirmed")]

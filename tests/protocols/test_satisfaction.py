@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 import io
 
 import docx
@@ -13,35 +12,16 @@ from sqlalchemy import func, select
 from docflow.core.calendar import get_calendar
 from docflow.core.security import AccessDenied
 from docflow.extensions import db
-from docflow.org.models import Official, user_by_username
+from docflow.org.models import Official
 from docflow.protocols import satisfaction
 from docflow.protocols.models import SatisfactionCall, SignUp
 from docflow.protocols.satisfaction import SatisfactionError
 from docflow.protocols.workflow import SIGNUP
 from docflow.registry.models import IncomingItem
 from docflow.registry.operations import ApplicantData, RegistrationData, register
+from tests.fixtures import page
 
 D = dt.date
-
-
-def page(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-@pytest.fixture
-def users(app):
-    return {name: user_by_username(name) for name in ("controller", "clerk", "inspector", "akim")}
-
-
-@pytest.fixture
-def web(app, login):
-    def make(username: str):
-        c = app.test_client()
-        c.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-        assert login(username, c=c).status_code == 302
-        return c
-
-    return make
 
 
 def make_signup(users) -> SignUp:

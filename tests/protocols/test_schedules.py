@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 import io
 
 import docx
@@ -16,7 +15,7 @@ from docflow.core.calendar import get_calendar
 from docflow.core.security import AccessDenied
 from docflow.core.workflow import WorkflowError, history
 from docflow.extensions import db
-from docflow.org.models import Official, user_by_username
+from docflow.org.models import Official
 from docflow.protocols import schedules
 from docflow.protocols.models import ReceptionSchedule, ReceptionSession, SignUp
 from docflow.protocols.schedule_print import schedule_docx, schedule_pdf
@@ -24,6 +23,7 @@ from docflow.protocols.schedules import ScheduleError
 from docflow.protocols.workflow import SIGNUP
 from docflow.registry.models import IncomingItem
 from docflow.registry.operations import ApplicantData, RegistrationData, register
+from tests.fixtures import page
 
 D = dt.date
 T = dt.time
@@ -32,32 +32,8 @@ AKIM_NAME = "Ерғали Сапарұлы Төлегенов"
 DEP1_NAME = "Айдос Болатұлы Сейітов"
 
 
-def page(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-@pytest.fixture
-def users(app):
-    return {
-        name: user_by_username(name)
-        for name in ("controller", "akim", "clerk", "inspector", "head.energy")
-    }
-
-
 def official(code: str) -> Official:
     return db.session.scalar(select(Official).where(Official.code == code))
-
-
-@pytest.fixture
-def web(app, login):
-    def make(username: str | None = None, lang: str = "en"):
-        c = app.test_client()
-        c.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
-        if username:
-            assert login(username, c=c).status_code == 302
-        return c
-
-    return make
 
 
 def make_schedule(users, code="AKIM", approve=True, **kw) -> ReceptionSchedule:

@@ -4,7 +4,6 @@ actions, slips, repeats (R-REG-1..9, R-PD-1, R-AUDIT-3)."""
 from __future__ import annotations
 
 import datetime as dt
-import html
 import io
 import re
 import uuid
@@ -22,6 +21,7 @@ from docflow.org.models import user_by_username
 from docflow.registry import blueprint
 from docflow.registry.models import Annotation, IncomingItem, ItemLink
 from docflow.registry.operations import ApplicantData
+from tests.fixtures import page
 from tests.registry.conftest import almaty
 
 IIN = "920704404563"
@@ -41,29 +41,12 @@ def text_pdf(*lines: str) -> bytes:
     return bytes(pdf.output())
 
 
-def page(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
 def numbers(response) -> set[str]:
     return set(NUMBER_RE.findall(page(response)))
 
 
 def count_items() -> int:
     return db.session.scalar(select(func.count()).select_from(IncomingItem))
-
-
-@pytest.fixture
-def web(app, login):
-    """``web("clerk")`` → a test client logged in as that demo user, pages in English."""
-
-    def make(username: str):
-        c = app.test_client()
-        c.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-        assert login(username, c=c).status_code == 302
-        return c
-
-    return make
 
 
 @pytest.fixture

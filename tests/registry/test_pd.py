@@ -19,8 +19,9 @@ from docflow.extensions import db
 from docflow.org.models import Official, user_by_username
 from docflow.registry.models import IncomingItem
 from docflow.registry.operations import ApplicantData
+from tests.fixtures import page
 from tests.registry.test_api import bearer
-from tests.registry.test_pages import numbers, page, text_pdf
+from tests.registry.test_pages import numbers, text_pdf
 
 IIN = "920704404563"
 OTHER_IIN = "900101300811"
@@ -29,17 +30,6 @@ MINUTES = Path(__file__).resolve().parents[1] / "protocols" / "data" / "minutes-
 
 def applicant() -> ApplicantData:
     return ApplicantData(full_name="Жұмабаева Айнұр Серікқызы", iin=IIN, address="Абай даңғ. 1")
-
-
-@pytest.fixture
-def web(app, login):
-    def make(username: str):
-        c = app.test_client()
-        c.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-        assert login(username, c=c).status_code == 302
-        return c
-
-    return make
 
 
 @pytest.fixture

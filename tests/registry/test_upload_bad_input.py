@@ -3,7 +3,6 @@ readable message; the item and its other files are kept; never a 500 (R-REG-1, R
 
 from __future__ import annotations
 
-import html
 import io
 import json
 import re
@@ -16,6 +15,7 @@ from docflow.api import issue_token
 from docflow.extensions import db
 from docflow.org.models import user_by_username
 from docflow.registry.models import Attachment, IncomingItem
+from tests.fixtures import page
 from tests.registry import hostile
 
 # Hostile files that are stored and then fail extraction: generator, expected code, and the
@@ -43,10 +43,6 @@ def text_pdf() -> bytes:
 
 
 GOOD = text_pdf()
-
-
-def page(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 def file_row(body: str, attachment: Attachment) -> str:

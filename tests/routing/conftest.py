@@ -5,26 +5,8 @@ import io
 import pytest
 
 from docflow.extensions import db
-from docflow.org.models import user_by_username
 from docflow.routing import operations as ops
 from tests.registry.conftest import almaty
-
-
-@pytest.fixture
-def users(app):
-    return {
-        name: user_by_username(name)
-        for name in (
-            "clerk",
-            "controller",
-            "head.energy",
-            "exec.energy",
-            "exec2.energy",
-            "head.edu",
-            "exec.edu",
-            "inspector",
-        )
-    }
 
 
 @pytest.fixture

@@ -47,11 +47,6 @@ def applicant() -> ApplicantData:
 
 
 @pytest.fixture
-def users(app):
-    return {n: user_by_username(n) for n in NAMES}
-
-
-@pytest.fixture
 def answered_case(make_item, users):
     """An earlier case of APPLICANT answered by exec.energy and signed by head.energy."""
     earlier = make_item(applicant=applicant(), summary=EARLIER)
@@ -90,17 +85,6 @@ def api(app):
         return client.open(url, method=method, headers=headers, **kw)
 
     return call
-
-
-@pytest.fixture
-def web(app, login):
-    def make(username: str):
-        c = app.test_client()
-        c.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-        assert login(username, c=c).status_code == 302
-        return c
-
-    return make
 
 
 # --- the candidate is found by the data ----------------------------------------------------

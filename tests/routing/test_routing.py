@@ -327,3 +327,18 @@ def test_inspector_never_routes(routed, users):
     item = routed("distributed")
     with pytest.raises((AccessDenied, TransitionForbidden)):
         ops.assign_executors(item, users["inspector"], [users["exec.energy"].id])
+
+
+def test_r_ctrl_1_answer_states_change_through_the_workflow_engine(routed, users):
+    """Submitted → approved, and back for rework (R-CTRL-2): each a recorded transition."""
+    item = routed("answered")
+    answer = ops.current_answer(item)
+    assert answer.status == "approved"
+    ops.send_back_for_rework(item, users["controller"], "Ответ не мотивирован.")
+    rows = [(r.transition, r.from_state, r.to_state) for r in history(answer)]
+    assert rows == [
+        ("create", None, "submitted"),
+        ("approve", "submitted", "approved"),
+        ("rework", "approved", "rework"),
+    ]
+    assert answer.status == "rework" and answer.review_comment == "Ответ не мотивирован."

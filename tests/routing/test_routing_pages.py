@@ -470,3 +470,21 @@ def test_answer_form_without_file_is_refused(as_user, committed):
     assert flashes(doc, "error") and "state-in_work" in badge(doc)
     reload(item)
     assert db.session.scalar(select(Answer).where(Answer.item_id == item.id)) is None
+
+
+def test_r_route_1_broken_suggestions_are_logged_and_the_panel_still_opens(
+    app, web, make_item, monkeypatch, caplog
+):
+    """A broken model or competence map never blocks routing by hand, and is not silent."""
+    import docflow.routing.suggest as suggest
+
+    def broken(*_a, **_kw):
+        raise ValueError("the competence map is not a list")
+
+    monkeypatch.setattr(suggest, "suggest_for_text", broken)
+    item = make_item()
+    r = web("controller").get(f"/registry/{item.public_id}")
+    assert r.status_code == 200
+    assert "Send to the competent subdivision" in r.get_data(as_text=True)  # by hand
+    assert "routing suggestions failed" in caplog.text
+    assert "the competence map is not a list" in caplog.text

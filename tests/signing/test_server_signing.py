@@ -92,3 +92,16 @@ def test_not_a_pdf_cannot_be_signed(pki, keystore):
     with pytest.raises(SigningError) as err:
         sign_pdf(b"this is not a PDF", keystore(pki.head))
     assert err.value.code == "pdf_invalid"
+
+
+def test_signing_and_verifying_work_inside_a_running_event_loop(pki, keystore, letter):
+    # A worker built on asyncio (or Playwright's sync API in the same process) has a loop
+    # running: asyncio.run would refuse, the signing core must not.
+    import asyncio
+
+    async def inside():
+        signed = sign_pdf(letter, keystore(pki.head))
+        return verify_pdf(signed, pki.roots, expected_iin=HEAD_IIN)
+
+    result = asyncio.run(inside())
+    assert result.valid and result.intact, result.codes

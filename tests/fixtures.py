@@ -1,0 +1,67 @@
+"""Fixtures shared by every test module (registered in tests/conftest.py as a pytest plugin).
+
+``web("clerk")`` is a test client logged in as a demo user (pages in English unless ``lang``
+says otherwise), ``users["head.energy"]`` a demo user, ``page(response)`` a response's text with
+the HTML entities decoded. A module that needs something else defines its own under another
+name rather than a copy of these.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import pytest
+
+# The demo users the tests act as (``users`` loads any other demo user on first use, too).
+DEMO_USERS = (
+    "clerk",
+    "controller",
+    "head.energy",
+    "exec.energy",
+    "exec2.energy",
+    "head.edu",
+    "exec.edu",
+    "inspector",
+    "akim",
+)
+
+
+def page(response) -> str:
+    """The response body as text, HTML entities decoded (what the user reads)."""
+    return html.unescape(response.get_data(as_text=True))
+
+
+class DemoUsers(dict):
+    """``users[name]``: the demo user of that name, loaded once per test."""
+
+    def __missing__(self, name: str) -> Any:
+        from docflow.org.models import user_by_username
+
+        user = user_by_username(name)
+        if user is None:
+            raise KeyError(name)
+        self[name] = user
+        return user
+
+
+@pytest.fixture
+def users(app) -> DemoUsers:
+    found = DemoUsers()
+    for name in DEMO_USERS:
+        found[name]
+    return found
+
+
+@pytest.fixture
+def web(app, login):
+    """``web("clerk")`` → a new test client logged in as that demo user; ``web()`` anonymous."""
+
+    def make(username: str | None = None, lang: str = "en"):
+        c = app.test_client()
+        c.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
+        if username:
+            assert login(username, c=c).status_code == 302
+        return c
+
+    return make
