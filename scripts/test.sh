@@ -81,17 +81,25 @@ rc=0
 "$VENV/bin/ruff" format --check . || rc=$?
 record "ruff format --check" "$rc"
 
+# Parallel test processes (pytest-xdist), a module per process so module-scoped fixtures stay
+# whole: DOCFLOW_TEST_WORKERS=0 runs in one process (e.g. for pdb); default: one per core.
+WORKERS="${DOCFLOW_TEST_WORKERS:-$(nproc 2>/dev/null || echo 2)}"
+XDIST=()
+if [[ "$WORKERS" != 0 ]]; then
+    XDIST=(-n "$WORKERS" --dist loadfile)
+fi
+
 for backend in "${BACKENDS[@]}"; do
     rc=0
     case "$backend" in
         sqlite)
             banner "pytest on SQLite"
             # A developer's exported PostgreSQL URL must not leak into the SQLite run.
-            env -u DOCFLOW_TEST_DATABASE_URL "$PY" -m pytest "$@" || rc=$?
+            env -u DOCFLOW_TEST_DATABASE_URL "$PY" -m pytest "${XDIST[@]}" "$@" || rc=$?
             ;;
         postgresql)
             banner "pytest on PostgreSQL (throwaway cluster)"
-            bash scripts/with-postgres.sh "$PY" -m pytest "$@" || rc=$?
+            bash scripts/with-postgres.sh "$PY" -m pytest "${XDIST[@]}" "$@" || rc=$?
             ;;
     esac
     record "pytest ($backend)" "$rc"

@@ -336,7 +336,7 @@ def test_a_value_the_database_refuses_is_422(make_app):
         raise DataError("INSERT …", {}, Exception("value too long for type character varying(300)"))
 
     with app.app_context():
-        r = app.test_client().get("/api/v1/_refused")
+        r = app.test_client().get("/api/v1/_refused", headers={"Accept-Language": "en"})
         assert "too long" in assert_error(r, 422, "invalid")["message"]
 
 
