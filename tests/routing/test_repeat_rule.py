@@ -27,7 +27,11 @@ from docflow.routing import operations as ops
 from docflow.routing.models import Notification
 from docflow.routing.operations import RuleViolation
 
-APPLICANT = dict(full_name="Сейткали Марат Ержанович", iin="900101300811", address="Алматы, Абая 5")
+APPLICANT = {
+    "full_name": "Сейткали Марат Ержанович",
+    "iin": "900101300811",
+    "address": "Алматы, Абая 5",
+}
 EARLIER = "В доме по ул. Абая 5 нет горячей воды уже месяц"
 SAME_QUESTION = "Горячую воду так и не дали, в квартире по Абая 5 горячего водоснабжения нет"
 OTHER_QUESTION = "Прошу определить ребенка в детский сад, очередь не движется"
