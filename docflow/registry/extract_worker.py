@@ -554,45 +554,51 @@ MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fall
 APP_PAGES = "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}Pages"
 
 
+def _ziputil() -> Any:
+    """``docflow/core/ziputil.py``, the ZIP checks shared with the minutes parser, loaded by its
+    path: this module runs without the ``docflow`` package (see the module docstring)."""
+    if __package__:  # imported as docflow.registry.extract_worker: the package is there
+        from docflow.core import ziputil
+
+        return ziputil
+    module = sys.modules.get("ziputil")
+    if module is None:
+        import importlib.util
+
+        path = Path(__file__).resolve().parent.parent / "core" / "ziputil.py"
+        spec = importlib.util.spec_from_file_location("ziputil", path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["ziputil"] = module  # dataclasses look their module up while it executes
+        spec.loader.exec_module(module)
+    return module
+
+
 def _zip_entry_count(path: str) -> int:
     """Entries declared by the end-of-central-directory record, read before ``zipfile`` does."""
+    ziputil = _ziputil()
     size = os.path.getsize(path)
     with open(path, "rb") as fh:
-        fh.seek(max(0, size - 65557))
+        fh.seek(max(0, size - ziputil.TAIL_BYTES))
         tail = fh.read()
-    pos = tail.rfind(b"PK\x05\x06")
-    if pos < 0 or len(tail) - pos < 22:
-        raise Refused("corrupt", "The DOCX file is damaged (no ZIP directory).")
-    _, _, _, _, entries, cd_size, _, _ = struct.unpack("<4s4H2LH", tail[pos : pos + 22])
-    if entries == 0xFFFF or cd_size == 0xFFFFFFFF:
-        raise Refused("unsafe", "The DOCX file uses ZIP64, which Word documents never need.")
-    return entries
+    try:
+        return ziputil.declared_entries(tail)
+    except ziputil.ZipRefused as exc:
+        raise Refused(exc.code, exc.message) from None
 
 
 def check_zip(infos: list[Any], limits: Limits) -> None:
     """Refuse ZIP bombs from the central directory alone, before anything is inflated."""
-    import zipfile
-
-    if len(infos) > limits.max_zip_entries:
-        raise Refused("unsafe", f"The DOCX file has more than {limits.max_zip_entries} parts.")
-    total = 0
-    for info in infos:
-        if info.flag_bits & 0x1:
-            raise Refused("encrypted", "The DOCX file is password-protected.")
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise Refused("unsafe", "The DOCX file uses an unusual compression method.")
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > MB and ratio > limits.max_zip_ratio:
-            raise Refused(
-                "unsafe",
-                f"The DOCX file is a compression bomb: a part expands {ratio:.0f} times.",
-            )
-        total += info.file_size
-    if total > limits.max_zip_total:
-        raise Refused(
-            "unsafe",
-            f"The DOCX file expands to more than {limits.max_zip_total // MB} MB.",
-        )
+    ziputil = _ziputil()
+    zip_limits = ziputil.ZipLimits(
+        max_entries=limits.max_zip_entries,
+        max_total=limits.max_zip_total,
+        max_ratio=limits.max_zip_ratio,
+        ratio_min_bytes=MB,
+    )
+    try:
+        ziputil.check_entries(infos, zip_limits)
+    except ziputil.ZipRefused as exc:
+        raise Refused(exc.code, exc.message) from None
 
 
 def _xml_events(stream: Any) -> Any:
@@ -831,6 +837,7 @@ def preload() -> None:
     from PIL import Image, ImageFilter, ImageOps  # noqa: F401
 
     Image.init()  # the format plugins (TIFF is not among the ones Image.open loads first)
+    _ziputil()  # the ZIP checks of DOCX files
     with contextlib.suppress(Exception):  # only an optimisation
         _warm_up()
 

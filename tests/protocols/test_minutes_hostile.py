@@ -79,3 +79,37 @@ def test_R_PROT_3_file_too_large_is_refused(tmp_path, resolver):
     with pytest.raises(MinutesError) as err:
         parse_minutes(path, resolver, WorkingCalendar())
     assert err.value.code == "unsafe"
+
+
+def test_R_PROT_3_one_zip_check_for_minutes_and_extraction():
+    """The minutes parser and the extraction worker refuse ZIP bombs with the same function,
+    ``docflow.core.ziputil``, which the isolated worker loads by path (no ``docflow`` there)."""
+    import io
+    import subprocess
+    import sys
+    import zipfile
+    from pathlib import Path
+
+    from docflow.core import ziputil
+    from docflow.registry import extract_worker
+
+    blob = HOSTILE["bomb_ratio"][0]()
+    infos = zipfile.ZipFile(io.BytesIO(blob)).infolist()
+    with pytest.raises(ziputil.ZipRefused) as shared:
+        ziputil.check_entries(infos, ziputil.ZipLimits())
+    with pytest.raises(MinutesError) as minutes:
+        check_package(blob)
+    with pytest.raises(extract_worker.Refused) as extraction:
+        extract_worker.check_zip(infos, extract_worker.Limits())
+    assert shared.value.message == minutes.value.message == extraction.value.detail
+    assert (minutes.value.code, extraction.value.code) == ("unsafe", "unsafe")
+
+    worker_dir = Path(extract_worker.__file__).resolve().parent
+    probe = (
+        f"import sys; sys.path.insert(0, {str(worker_dir)!r}); import extract_worker;"
+        " print(extract_worker._ziputil().__file__, 'docflow' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert Path(out[0]).resolve() == Path(ziputil.__file__).resolve() and out[1] == "False"
