@@ -289,6 +289,6 @@ def test_R_PROT_3_R_DEADLINE_1_month_terms_end_on_the_same_day_or_the_month_end(
     # 28 February 2026 is a Saturday: a month's term ends on the next working day.
     assert parse_term("1 ай ішінде", date(2026, 1, 31), calendar).due == date(2026, 3, 2)
     # one function for the minutes and for routing's extension cap (R-DEADLINE-2)
-    from docflow.routing import operations
+    from docflow.routing import terms
 
-    assert operations.add_months is core_calendar.add_months
+    assert terms.add_months is core_calendar.add_months
