@@ -2,13 +2,14 @@
 
 ``web("clerk")`` is a test client logged in as a demo user (pages in English unless ``lang``
 says otherwise), ``users["head.energy"]`` a demo user, ``page(response)`` a response's text with
-the HTML entities decoded. A module that needs something else defines its own under another
+the HTML entities decoded, ``routed("closed")`` an item walked through routing to a state. A module that needs something else defines its own under another
 name rather than a copy of these.
 """
 
 from __future__ import annotations
 
 import html
+import io
 from typing import Any
 
 import pytest
@@ -65,3 +66,37 @@ def web(app, login):
         return c
 
     return make
+
+
+@pytest.fixture
+def routed(make_item, users):
+    """Walk an item to a state: 'distributed', 'in_work', 'answer_review', 'answered', 'closed'."""
+
+    from docflow.extensions import db
+    from docflow.routing import operations as ops
+
+    def walk(until: str, item=None, executor: str = "exec.energy"):
+        item = item or make_item()
+        ops.distribute(item, users["controller"], ["ENERGY"])
+        if until == "distributed":
+            return item
+        ops.assign_executors(item, users["head.energy"], [users[executor].id])
+        if until == "in_work":
+            return item
+        ops.submit_answer(
+            item,
+            users[executor],
+            summary="Жылу берілді, акт қоса беріледі.",
+            filename="answer.pdf",
+            stream=io.BytesIO(b"%PDF-1.4 answer"),
+        )
+        if until == "answer_review":
+            return item
+        ops.approve_answer(item, users["head.energy"])
+        if until == "answered":
+            return item
+        ops.close(item, users["controller"])
+        db.session.flush()
+        return item
+
+    return walk

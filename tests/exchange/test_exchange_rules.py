@@ -85,20 +85,9 @@ def test_art_97_2_signer_of_an_imported_complained_answer_may_not_approve(
         ops.approve_answer(complaint, users["head.energy"])
 
 
-def _native_cases(make_item, users) -> None:
+def _native_cases(make_item, users, routed) -> None:
     """docflow's own cases: closed with an answer, its repeat (extended), one new, one forwarded."""
-    answered = make_item(summary="Жертөледе кәріз құбыры ағып жатыр")
-    ops.distribute(answered, users["controller"], ["ENERGY"])
-    ops.assign_executors(answered, users["head.energy"], [users["exec.energy"].id])
-    ops.submit_answer(
-        answered,
-        users["exec.energy"],
-        summary="Құбыр жөнделді.",
-        filename="answer.pdf",
-        stream=io.BytesIO(b"%PDF-1.4 answer"),
-    )
-    ops.approve_answer(answered, users["head.energy"])
-    ops.close(answered, users["controller"])
+    answered = routed("closed", item=make_item(summary="Жертөледе кәріз құбыры ағып жатыр"))
     repeat = make_item(summary="Кәріз әлі ағып жатыр", link_to=[(answered.public_id, "repeat")])
     ops.distribute(repeat, users["controller"], ["ENERGY"])
     ops.extend(
@@ -115,10 +104,10 @@ def _native_cases(make_item, users) -> None:
 
 
 def test_round_trip_export_import_elsewhere_export_gives_the_same_file(
-    import_lines, make_item, users, make_app
+    import_lines, make_item, users, routed, make_app
 ):
     import_lines(SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)[:40])
-    _native_cases(make_item, users)
+    _native_cases(make_item, users, routed)
     first = list(export_cases())
     assert len(first) == 44
     statuses = [line for line in first if '"reg_number": "ЖТ-2026-0000000' in line]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from tests.protocols.conftest import akim_official, controller, make_request, make_session
-from tests.routing.conftest import routed
 
 # ``web`` and ``users`` come from tests/fixtures.py (the plugin every module shares).
-__all__ = ["akim_official", "controller", "make_request", "make_session", "routed"]
+__all__ = ["akim_official", "controller", "make_request", "make_session"]

@@ -51,20 +51,9 @@ def applicant() -> ApplicantData:
 
 
 @pytest.fixture
-def answered_case(make_item, users):
+def answered_case(make_item, routed):
     """An earlier case of APPLICANT answered by exec.energy and signed by head.energy."""
-    earlier = make_item(applicant=applicant(), summary=EARLIER)
-    ops.distribute(earlier, users["controller"], ["ENERGY"])
-    ops.assign_executors(earlier, users["head.energy"], [users["exec.energy"].id])
-    ops.submit_answer(
-        earlier,
-        users["exec.energy"],
-        summary="Горячая вода подана, акт прилагается.",
-        filename="answer.pdf",
-        stream=io.BytesIO(b"%PDF-1.4 answer"),
-    )
-    ops.approve_answer(earlier, users["head.energy"])
-    ops.close(earlier, users["controller"])
+    earlier = routed("closed", item=make_item(applicant=applicant(), summary=EARLIER))
     db.session.commit()
     return earlier
 
