@@ -251,8 +251,11 @@ def release_prior_handlers(item: IncomingItem, actor: Any) -> list[ExecutorAssig
     about the case, and refusing it would leave the forbidden executor in place.)"""
     if item.id is None or item.state in ("closed", "forwarded", "terminated", "withdrawn"):
         return []
+    current = active_executors(item)
+    if not current:  # a new registration: nobody to release, no case walk needed
+        return []
     handlers = prior_handlers(item)
-    ended = [a for a in active_executors(item) if a.user_id in handlers]
+    ended = [a for a in current if a.user_id in handlers]
     if not ended:
         return []
     now = dt.datetime.now(dt.UTC)
