@@ -228,7 +228,8 @@ def approval_refusal(item: IncomingItem, actor: Any) -> str | None:
 # --- a link after assignment ----------------------------------------------------------------
 
 
-def _heads(subdivision_id: int | None) -> list[User]:
+def subdivision_heads(subdivision_id: int | None) -> list[User]:
+    """The active users holding the head role of a subdivision (its head and substitutes)."""
     if subdivision_id is None:
         return []
     return list(
@@ -281,7 +282,7 @@ def release_prior_handlers(item: IncomingItem, actor: Any) -> list[ExecutorAssig
             ANSWER.fire(answer, "release", actor, comment="R-ROUTE-4")
             answer.review_comment = "R-ROUTE-4"
     for a in ended:
-        for head in _heads(a.subdivision_id):
+        for head in subdivision_heads(a.subdivision_id):
             with force_locale(head.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
                 message = _(
                     "%(number)s: %(name)s handled the earlier case %(earlier)s and can no longer be its executor (R-ROUTE-4). Assign another employee.",

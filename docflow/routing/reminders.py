@@ -20,8 +20,9 @@ from sqlalchemy import select
 from docflow.core.calendar import get_calendar
 from docflow.core.settings import get_setting
 from docflow.extensions import db
-from docflow.org.models import RoleGrant, User
+from docflow.org.models import User
 from docflow.registry.models import IncomingItem
+from docflow.routing.handlers import subdivision_heads
 from docflow.routing.models import ExecutorAssignment, Notification
 
 DEFAULT_BEFORE = [3, 1]  # working days before the due date (profile setting "reminders")
@@ -40,19 +41,7 @@ def _recipients(item: IncomingItem) -> list[User]:
 
 
 def _heads(item: IncomingItem) -> list[User]:
-    if item.subdivision_id is None:
-        return []
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(RoleGrant, RoleGrant.user_id == User.id)
-            .where(
-                RoleGrant.subdivision_id == item.subdivision_id,
-                RoleGrant.role == "head",
-                User.active.is_(True),
-            )
-        ).unique()
-    )
+    return subdivision_heads(item.subdivision_id)
 
 
 def _message(user: User, kind: str, item: IncomingItem, days: int = 0) -> str:
