@@ -1,0 +1,25 @@
+"""outgoing: one kind of document for answers and notices
+
+Revision ID: 0011
+Revises: 0010
+
+"""
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+import docflow.core.db  # noqa: F401
+
+# revision identifiers, used by Alembic.
+revision = "0011"
+down_revision = "0010"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
