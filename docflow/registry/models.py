@@ -65,6 +65,9 @@ class IncomingItem(WorkflowMixin, db.Model):
     page_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     signed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     from_reception: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, index=True)
+    # handed in at a reporting meeting of an official with the population (R-AUDIT-2): counted
+    # apart, like reception appeals
+    from_meeting: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     anonymous: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     collective: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     # A historical case brought in by an import: an earlier case for new items' repeat

@@ -1,0 +1,1 @@
+"""Analytics of appeals: dashboards, content analysis, the problem map, periodic reports."""

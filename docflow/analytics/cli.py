@@ -1,0 +1,63 @@
+"""``flask analytics summary|refresh|report``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+
+import click
+from flask.cli import AppGroup
+
+analytics_cli = AppGroup("analytics", help="Analytics of appeals: figures, problems, reports.")
+
+
+def _date(_ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param=param) from None
+
+
+@analytics_cli.command("summary")
+@click.option("--from", "date_from", required=True, callback=_date, help="First day (YYYY-MM-DD).")
+@click.option("--to", "date_to", required=True, callback=_date, help="Last day (YYYY-MM-DD).")
+@click.option("--subdivision", "subdivisions", multiple=True)
+@click.option("--district", "districts", multiple=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def summary_command(date_from, date_to, subdivisions, districts, as_json):
+    """The period's figures and emerging problems (native and imported cases alike)."""
+    from docflow.analytics.summary import summary
+
+    if date_to < date_from:
+        raise click.BadParameter("--to is before --from")
+    data = summary(date_from, date_to, subdivisions=list(subdivisions), districts=list(districts))
+    if as_json:
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return
+    click.echo(f"total: {data['total']}")
+    for name in ("by_kind", "by_subdivision", "by_district", "by_channel", "rating_mean"):
+        click.echo(f"{name}:")
+        for key, value in data[name].items():
+            click.echo(f"  {key or '—'}: {value}")
+    click.echo("problems:")
+    for p in data["problems"]:
+        click.echo(
+            f"  {p['district']} · {p['topic']} · {p['count']} ({p['from']} – {p['to']}), "
+            f"significance {p['significance']}: {', '.join(p['reg_numbers'])}"
+        )
+
+
+@analytics_cli.command("refresh")
+@click.option(
+    "--all", "everything", is_flag=True, help="Recompute every case, not just changed ones."
+)
+def refresh_command(everything):
+    """Bring the analytics facts up to date (changed cases, or --all)."""
+    from docflow.analytics import facts
+
+    count = facts.rebuild() if everything else facts.drain()
+    click.echo(f"{count} cases refreshed")
