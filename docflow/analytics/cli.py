@@ -61,3 +61,54 @@ def refresh_command(everything):
 
     count = facts.rebuild() if everything else facts.drain()
     click.echo(f"{count} cases refreshed")
+
+
+@analytics_cli.command("report")
+@click.argument(
+    "kind",
+    type=click.Choice(
+        ["quarterly_petitions", "half_year_note", "weekly_ratings", "receptions_meetings"]
+    ),
+)
+@click.option("--from", "date_from", required=True, callback=_date)
+@click.option("--to", "date_to", required=True, callback=_date)
+@click.option("--lang", type=click.Choice(["kk", "ru"]), default="kk", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["docx", "pdf"]), default="docx", show_default=True
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+def report_command(kind, date_from, date_to, lang, fmt, output):
+    """Write one periodic report (DOCX or PDF, Kazakh or Russian)."""
+    from docflow.analytics import facts, reports
+
+    if date_to < date_from:
+        raise click.BadParameter("--to is before --from")
+    facts.drain()
+    with open(output, "wb") as out:
+        out.write(reports.render(kind, date_from, date_to, lang, fmt))
+    click.echo(output)
+
+
+@analytics_cli.command("scheduled")
+@click.option("--today", callback=_date, default=None, help="Run as of this day (default: today).")
+@click.option(
+    "--out",
+    "folder",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder of the reports (default: the instance folder's reports/).",
+)
+def scheduled_command(today, folder):
+    """Make the scheduled reports whose period has ended (run daily)."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from docflow.analytics import facts, schedule
+    from docflow.core.calendar import get_calendar
+
+    facts.drain()
+    today = today or get_calendar().local_now().date()
+    target = Path(folder) if folder else Path(current_app.instance_path) / "reports"
+    for path in schedule.run(today, target):
+        click.echo(path)

@@ -76,6 +76,7 @@ class Problem:
     item_ids: list[int] = field(default_factory=list)
     subdivision: str | None = None
     reg_numbers: list[str] = field(default_factory=list)
+    public_ids: list[str] = field(default_factory=list)
 
     @property
     def significance(self) -> float:
@@ -199,15 +200,21 @@ def _describe(problems: list[Problem]) -> None:
     if not ids:
         return
     info = {
-        item_id: (reg, sub)
-        for item_id, reg, sub in db.session.execute(
-            select(IncomingItem.id, IncomingItem.reg_number, CaseFact.subdivision)
+        item_id: (reg, sub, public_id)
+        for item_id, reg, sub, public_id in db.session.execute(
+            select(
+                IncomingItem.id,
+                IncomingItem.reg_number,
+                CaseFact.subdivision,
+                IncomingItem.public_id,
+            )
             .join(CaseFact, CaseFact.item_id == IncomingItem.id)
             .where(IncomingItem.id.in_(ids))
         )
     }
     for p in problems:
         p.reg_numbers = [info[i][0] for i in p.item_ids if i in info]
+        p.public_ids = [info[i][2] for i in p.item_ids if i in info]
         subs = Counter(info[i][1] for i in p.item_ids if i in info and info[i][1])
         if subs:
             p.subdivision = subs.most_common(1)[0][0]

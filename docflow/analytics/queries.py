@@ -221,8 +221,15 @@ def cases(
         cond.append(getattr(CaseFact, measure).is_(True))
     elif measure == "rated":
         cond.append(CaseFact.rating.is_not(None))
-    if cell.get("item_ids"):
-        cond.append(CaseFact.item_id.in_(list(cell["item_ids"])))
+    for flag in ("from_reception", "from_meeting"):
+        if cell.get(flag):
+            cond.append(getattr(CaseFact, flag).is_(True))
+    if cell.get("public_ids"):
+        cond.append(
+            CaseFact.item_id.in_(
+                select(IncomingItem.id).where(IncomingItem.public_id.in_(list(cell["public_ids"])))
+            )
+        )
     total = int(db.session.scalar(select(func.count()).select_from(CaseFact).where(*cond)) or 0)
     rows = db.session.execute(
         select(CaseFact, IncomingItem)

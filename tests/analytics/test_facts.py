@@ -155,3 +155,22 @@ def test_r_audit_2_summary_cli(app, runner, make_item, as_json):
         assert round(mean, 2) == mean
     bad = runner.invoke(args=["analytics", "summary", "--from", "yesterday", "--to", "2026-01-01"])
     assert bad.exit_code == 2 and "not a date" in bad.output
+
+
+def test_r_audit_2_questions_from_reporting_meetings_are_counted_apart(app, make_item, web):
+    from docflow.analytics.reports import build
+
+    meeting = make_item(summary="На отчетной встрече: нет освещения во дворе", from_meeting=True)
+    make_item(summary="Жарық жоқ", from_reception=True)
+    make_item(summary="Су жоқ")
+    db.session.commit()
+    figures = totals(YEAR)
+    assert (figures["from_meeting"], figures["from_reception"]) == (1, 1)
+    report = build("receptions_meetings", YEAR.date_from, YEAR.date_to, "ru")
+    receptions, meetings = report.sections
+    assert receptions.parts[0] == "Обращения: 1" and meetings.parts[0] == "Обращения: 1"
+    assert meetings.parts[1].rows[0][0] == meeting.reg_number
+    # the mark is on the registration form and the item page
+    assert "From a reporting meeting" in web("clerk").get("/registry/new").get_data(as_text=True)
+    item_page = web("controller").get(f"/registry/{meeting.public_id}").get_data(as_text=True)
+    assert "From a reporting meeting" in item_page
