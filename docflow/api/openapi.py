@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from docflow.api.openapi_letters import letters_paths, letters_schemas
 from docflow.registry.operations import LINK_KINDS
 from docflow.registry.vocab import APPLICANT_TYPES, CHANNELS, KINDS, LANGUAGES
 
@@ -276,10 +277,12 @@ def spec() -> dict[str, Any]:
                     },
                 }
             },
+            **letters_paths(errors),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
+                **letters_schemas(),
                 "Error": {
                     "type": "object",
                     "required": ["error", "message"],

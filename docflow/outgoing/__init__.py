@@ -1,1 +1,2 @@
-"""Outgoing notices to applicants: a journal of registered, numbered, deadline-watched notices."""
+"""Everything that goes out: answers and the notices the law requires, one kind of document (a
+letter) in one outgoing journal — drafted, approved, signed, registered, sent."""

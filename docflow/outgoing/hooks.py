@@ -1,7 +1,9 @@
 """Where each notice the law requires arises: one call from the operation that requires it.
 
-Each hook builds the texts (kk/ru) and registers the notice with its due date, in the caller's
-transaction. The callers checked their own permission before calling.
+Each hook builds the texts (kk/ru) and makes the notice letter with its due date, in the caller's
+transaction (registered at once, or a draft for the head's signature when the profile says its
+kind needs one — :func:`docflow.outgoing.operations.register_notice`). The callers checked their
+own permission before calling; they reach these hooks through :mod:`docflow.outgoing.notices`.
 
 - R-REG-5 ``correction``: registry ``_completeness``; due 3 working days from registration.
 - R-REG-6 ``left_without_consideration``: registry ``_completeness``; due 3 working days.
@@ -23,8 +25,8 @@ from typing import Any
 from docflow.core.calendar import get_calendar
 from docflow.extensions import db
 from docflow.outgoing import texts
-from docflow.outgoing.models import OutgoingNotice
-from docflow.outgoing.operations import register_notice, source_marked_sent
+from docflow.outgoing.letter_models import Letter
+from docflow.outgoing.operations import register_notice
 from docflow.registry.models import IncomingItem
 
 REGISTRY_NOTICE_DAYS = 3  # R-REG-5 / R-REG-6: the applicant is told within 3 working days
@@ -40,7 +42,7 @@ def _item(record: Any) -> IncomingItem:
     return db.session.get(IncomingItem, record.item_id)
 
 
-def correction_requested(item: IncomingItem, actor: Any) -> OutgoingNotice:
+def correction_requested(item: IncomingItem, actor: Any) -> Letter:
     """R-REG-5: the applicant is told what is missing and until when."""
     kk, ru = texts.correction(item, actor)
     return register_notice(
@@ -48,7 +50,7 @@ def correction_requested(item: IncomingItem, actor: Any) -> OutgoingNotice:
     )
 
 
-def left_without_consideration(item: IncomingItem, actor: Any) -> OutgoingNotice:
+def left_without_consideration(item: IncomingItem, actor: Any) -> Letter:
     """R-REG-6: a sign-up request without the essence of the question."""
     kk, ru = texts.left_without_consideration(item, actor)
     return register_notice(
@@ -61,7 +63,7 @@ def left_without_consideration(item: IncomingItem, actor: Any) -> OutgoingNotice
     )
 
 
-def forwarded(fwd: Any, actor: Any) -> OutgoingNotice:
+def forwarded(fwd: Any, actor: Any) -> Letter:
     """R-ROUTE-2: forwarded to the competent body; the notice goes with it (by its deadline)."""
     item = _item(fwd)
     kk, ru = texts.forwarding(item, fwd, actor)
@@ -70,7 +72,7 @@ def forwarded(fwd: Any, actor: Any) -> OutgoingNotice:
     )
 
 
-def extended(ext: Any, actor: Any) -> OutgoingNotice:
+def extended(ext: Any, actor: Any) -> Letter:
     """R-DEADLINE-2: the term extended; the applicant is told within 3 working days."""
     item = _item(ext)
     kk, ru = texts.extension(item, ext, actor)
@@ -79,7 +81,7 @@ def extended(ext: Any, actor: Any) -> OutgoingNotice:
     )
 
 
-def terminated(item: IncomingItem, earlier: IncomingItem | None, actor: Any) -> OutgoingNotice:
+def terminated(item: IncomingItem, earlier: IncomingItem | None, actor: Any) -> Letter:
     """R-ROUTE-5: a repeat appeal terminated; the applicant is told within 3 working days of the
     termination (counted like the extension notice, R-DEADLINE-2)."""
     cal = get_calendar()
@@ -95,7 +97,7 @@ def terminated(item: IncomingItem, earlier: IncomingItem | None, actor: Any) -> 
     )
 
 
-def signup_included(signup: Any, session: Any, actor: Any) -> list[OutgoingNotice]:
+def signup_included(signup: Any, session: Any, actor: Any) -> list[Letter]:
     """R-RECV-11: included in the list → the inclusion notice and the date/time notice."""
     item = _item(signup)
     today = get_calendar().local_now().date()
@@ -124,7 +126,7 @@ def signup_included(signup: Any, session: Any, actor: Any) -> list[OutgoingNotic
     return [inclusion, time_notice]
 
 
-def refusal_proposed(signup: Any, actor: Any) -> OutgoingNotice:
+def refusal_proposed(signup: Any, actor: Any) -> Letter:
     """R-RECV-12: the draft refusal goes out the day it is proposed, for the hearing."""
     item = _item(signup)
     kk, ru = texts.hearing_draft(item, signup, actor)
@@ -143,7 +145,7 @@ def refusal_proposed(signup: Any, actor: Any) -> OutgoingNotice:
 
 def reception_cancelled(
     session: Any, signups: list[Any], actor: Any, today: dt.date
-) -> list[OutgoingNotice]:
+) -> list[Letter]:
     """R-RECV-8: each applicant of the cancelled reception is told, the day of cancellation."""
     out = []
     for signup in signups:
@@ -162,8 +164,3 @@ def reception_cancelled(
             )
         )
     return out
-
-
-def notice_marked_sent(record: Any, actor: Any) -> None:
-    """The routing panel marked an extension's or forwarding's notice sent: the journal too."""
-    source_marked_sent(record, actor)

@@ -1,6 +1,11 @@
-"""The letter as PDF (fpdf2, DejaVu Sans: Kazakh and Russian), with its outgoing number and date
-and a QR code to the public verification address: the letter's public id and a hash of its text
-and registration — no personal data.
+"""The letter as PDF, with its outgoing number and date and a QR code to the public verification
+address: the letter's public id and a hash of its text and registration — no personal data.
+
+:func:`render_letter` (what signing and the PDF views call) renders with the configured renderer
+(:func:`docflow.outgoing.letter_render.renderer`): the office's DOCX template converted by
+LibreOffice to PDF/A-2b (:mod:`docflow.outgoing.letter_render`), or — when LibreOffice is not
+installed, or ``PDF_RENDERER=builtin`` — :func:`render_builtin`, drawn by fpdf2 (DejaVu Sans:
+Kazakh and Russian) without a template.
 """
 
 from __future__ import annotations
@@ -81,7 +86,8 @@ def verification_url(letter: Letter, digest: str) -> str:
     return f"{base.rstrip('/')}/v/{letter.public_id}/{digest[:16]}"
 
 
-def _head(letter: Letter) -> User | None:
+def head_of(letter: Letter) -> User | None:
+    """Who signs (signed): the signer, else an active head of the responsible subdivision."""
     if letter.signed_by is not None:
         return letter.signed_by
     return db.session.scalar(
@@ -115,7 +121,24 @@ def render_letter(
     reg_date: dt.date | None = None,
     signer: User | None = None,
 ) -> tuple[bytes, str]:
-    """``(pdf bytes, content hash)``; without a number the PDF is marked a draft."""
+    """``(pdf bytes, content hash)`` by the configured renderer; without a number the PDF is
+    marked a draft."""
+    from docflow.outgoing import letter_render
+
+    render = (
+        letter_render.render_letter if letter_render.renderer() == "libreoffice" else render_builtin
+    )
+    return render(letter, reg_number=reg_number, reg_date=reg_date, signer=signer)
+
+
+def render_builtin(
+    letter: Letter,
+    *,
+    reg_number: str | None = None,
+    reg_date: dt.date | None = None,
+    signer: User | None = None,
+) -> tuple[bytes, str]:
+    """``(pdf bytes, content hash)`` drawn by fpdf2 (no template, no LibreOffice needed)."""
     words = WORDS.get(letter.language, WORDS["kk"])
     lang = letter.language
     item = letter.item
@@ -172,7 +195,7 @@ def render_letter(
         pdf.ln(3)
         pdf.multi_cell(0, 6, letter.complaint, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(12)
-    head = signer or _head(letter)
+    head = signer or head_of(letter)
     pdf.set_font(FONT, "B", 11)
     pdf.cell(100, 6, words["head"])
     pdf.cell(0, 6, head.display_name if head else "", align="R")
@@ -184,4 +207,28 @@ def render_letter(
     pdf.set_xy(57, y + 10)
     pdf.set_font(FONT, "", 8)
     pdf.cell(0, 5, words["verify"])
+    _approval_sheet(pdf, letter, reg_number)
     return bytes(pdf.output()), digest
+
+
+def _approval_sheet(pdf, letter: Letter, reg_number: str | None) -> None:
+    """The approval sheet on a page of its own (the same rows as the DOCX renderer's)."""
+    from docflow.outgoing.letter_render import SHEET_WORDS, approval_sheet
+
+    title, columns, rows = approval_sheet(letter, letter.language)
+    if not rows:
+        return
+    words = SHEET_WORDS.get(letter.language, SHEET_WORDS["kk"])
+    pdf.add_page()
+    pdf.set_font(FONT, "B", 12)
+    pdf.cell(0, 7, title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 10)
+    of = words["of"].format(number=reg_number or letter.public_id)
+    pdf.cell(0, 6, of, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    width = len(columns)
+    with pdf.table(text_align="LEFT") as table:
+        for cells in [columns, *rows]:
+            row = table.row()
+            for text in list(cells[:width]) + [""] * (width - len(cells[:width])):
+                row.cell(text)

@@ -34,6 +34,7 @@ from docflow.core.security import Permission, has_permission
 from docflow.core.settings import get_setting
 from docflow.core.workflow import TransitionForbidden, TransitionNotAvailable
 from docflow.extensions import db
+from docflow.outgoing import signing_config
 from docflow.outgoing.letter_models import Letter, SignerKeystore, SigningSession, TrustedRoot
 from docflow.outgoing.letter_pdf import render_letter
 from docflow.outgoing.letter_workflow import INCOMING, LETTER
@@ -73,7 +74,8 @@ def trusted_roots() -> list[str]:
 
 
 def trust_settings() -> TrustSettings:
-    return TrustSettings(roots=tuple(trusted_roots()))
+    """The office's roots, with revocation checking as configured (``signing_config``)."""
+    return signing_config.trust(trusted_roots())
 
 
 def add_trusted(pem_or_der: bytes) -> list[TrustedRoot]:
@@ -147,7 +149,8 @@ def _number(year: int, seq: int) -> str:
 
 
 def _options() -> SigningOptions:
-    return SigningOptions(reason="Outgoing letter", location="Kazakhstan")
+    """TSA (B-T) and validation data (B-LT) as configured: see :mod:`.signing_config`."""
+    return signing_config.options(trust_settings())
 
 
 def organisation_bin() -> str | None:

@@ -1,4 +1,5 @@
-"""The ``letter`` workflow: draft → submitted → approved → signed → sent; returned to draft.
+"""The ``letter`` workflow: draft → submitted → approved → signed → sent; returned to draft;
+a notice that needs no signature: draft → registered → sent (numbered at once).
 
 Who may act is the state's permission map on the letter, whose local roles come from its
 responsible subdivision (``Letter.local_role_subdivisions``): its executors write and submit,
@@ -17,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from docflow.core.security import Permission, Role
 from docflow.core.workflow import Workflow, register, state, transition
 from docflow.registry.workflow import INCOMING, READERS
+from docflow.routing import workflow as _routing_workflow  # noqa: F401  (in_work… defined first)
 
 R, P = Role, Permission
 WRITERS = [R.EXECUTOR, R.HEAD]
@@ -62,16 +64,40 @@ def _may_submit(ctx):
 
 
 def _may_approve(ctx):
-    # art. 97(2): not the answer to a complaint about an answer the head signed.
+    # art. 97(2): not the answer to a complaint about an answer the head signed; and the
+    # approvers of the sheet first (docflow.outgoing.approval).
+    from docflow.outgoing.approval import sheet_refusal
     from docflow.routing.handlers import approval_refusal
 
-    return approval_refusal(ctx.obj.item, ctx.actor) or True
+    return approval_refusal(ctx.obj.item, ctx.actor) or sheet_refusal(ctx.obj) or True
+
+
+def _may_endorse(ctx):
+    from docflow.outgoing.approval import may_endorse
+
+    return may_endorse(ctx)
+
+
+def _may_return(ctx):
+    from docflow.outgoing.approval import may_return
+
+    return may_return(ctx)
 
 
 def _signature_verified(ctx):
     # Only the signing operation fires "sign", after the signature was made and verified.
+    from docflow.outgoing.approval import signer_refusal
+
     if ctx.obj.signed_pdf is None or ctx.obj.reg_number is None:
         return _l("Sign the letter with a digital signature.")
+    return signer_refusal(ctx.obj, ctx.actor) or True  # R-ANS-2: the head or today's substitute
+
+
+def _registered_without_signature(ctx):
+    # Only outgoing's register_notice fires "register", after it numbered a notice that needs
+    # no signature (operations.needs_signature); a letter to be signed is numbered at signing.
+    if ctx.obj.reg_number is None or ctx.obj.signed_pdf is not None:
+        return _l("This letter is registered when it is signed.")
     return True
 
 
@@ -84,7 +110,10 @@ LETTER = register(
             state("submitted", _l("Sent for approval"), view=READERS, approve=HEADS),
             state("approved", _l("Approved, to be signed"), view=READERS, approve=HEADS),
             state("signed", _l("Signed and registered"), view=READERS, modify=OFFICE),
-            state("sent", _l("Sent"), final=True, view=READERS),
+            # A notice that needs no signature: numbered at the act that requires it.
+            state("registered", _l("Registered, to be sent"), view=READERS, modify=OFFICE + HEADS),
+            # the office still records further dispatches, deliveries and call ratings
+            state("sent", _l("Sent"), final=True, view=READERS, modify=OFFICE),
         ],
         transitions=[
             transition(
@@ -103,12 +132,20 @@ LETTER = register(
                 permission=P.APPROVE,
                 condition=_may_approve,
             ),
+            # an approver of the sheet endorses their step; the letter stays "submitted"
+            transition(
+                "endorse",
+                _l("Approve your step of the approval sheet"),
+                "submitted",
+                None,
+                condition=_may_endorse,
+            ),
             transition(
                 "return",
                 _l("Return the letter for revision"),
                 ["submitted", "approved"],
                 "draft",
-                permission=P.APPROVE,
+                condition=_may_return,  # the head, or the approver whose turn it is
                 comment_required=True,
             ),
             # R-ANS-2: the head of the responsible subdivision signs.
@@ -120,7 +157,21 @@ LETTER = register(
                 permission=P.APPROVE,
                 condition=_signature_verified,
             ),
-            transition("send", _l("Mark the letter sent"), "signed", "sent", permission=P.MODIFY),
+            # Only the outgoing operation fires "register", after it numbered the notice.
+            transition(
+                "register",
+                _l("Register the notice"),
+                "draft",
+                "registered",
+                condition=_registered_without_signature,
+            ),
+            transition(
+                "send",
+                _l("Mark the letter sent"),
+                ["signed", "registered"],
+                "sent",
+                permission=P.MODIFY,
+            ),
         ],
         initial="draft",
     )

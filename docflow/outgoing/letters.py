@@ -3,7 +3,7 @@
 Signing and outgoing registration are in :mod:`docflow.outgoing.letter_signing`, the PDF in
 :mod:`docflow.outgoing.letter_pdf`. Authors, approvers and signers of letters count as handlers
 of the case for R-ROUTE-4 (``_letter_handlers`` on ``routing.handlers``); a final answer letter
-counts for R-CTRL-1 only once signed (``_r_ctrl_1``).
+counts for R-CTRL-1 only once signed and sent (``_r_ctrl_1``).
 """
 
 from __future__ import annotations
@@ -132,7 +132,8 @@ def create_letter(
     complaint: str | None = None,
 ) -> Letter:
     """The executor (or the head) drafts a letter on the item; the complaint paragraph of an
-    answer is filled in from the profile unless given (R-ANS-1)."""
+    answer is filled in from the profile unless given (R-ANS-1); without a body the draft starts
+    from its template's pre-filled text (addressee, incoming number and date, the question)."""
     from docflow.routing.handlers import executor_refusal
     from docflow.routing.operations import require_executor_or_head
 
@@ -151,7 +152,7 @@ def create_letter(
         final=bool(final),
         language=fields["language"],
         decision=fields["decision"],
-        body=_clean(body) or "",
+        body=_clean(body) or _prefilled(item, fields["kind"], final, fields["language"]),
         legal_basis=_clean(legal_basis),
         complaint=_clean(complaint)
         if complaint is not None
@@ -166,6 +167,12 @@ def create_letter(
     return letter
 
 
+def _prefilled(item: IncomingItem, kind: str, final: bool, language: str) -> str:
+    from docflow.outgoing.docx_templates import prefill, template_kind
+
+    return prefill(item, template_kind(kind, bool(final)), language)["body"]
+
+
 EDITABLE = ("body", "legal_basis", "complaint", "decision")
 
 
@@ -176,6 +183,13 @@ def edit_letter(letter: Letter, actor: Any, **changes: Any) -> LetterVersion:
         raise LetterError(_l("Only a draft letter can be edited."))
     if not has_permission(actor, Permission.ANSWER, letter):
         raise AccessDenied()
+    from docflow.routing.handlers import executor_refusal
+    from docflow.routing.operations import require_executor_or_head
+
+    require_executor_or_head(letter.item, actor)  # not any executor of the subdivision: 403
+    refusal = executor_refusal(letter.item, actor)  # R-ROUTE-4: editing the answer is executing
+    if refusal is not None:
+        raise LetterError(refusal)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise InvalidParameters(
@@ -237,13 +251,29 @@ def final_letter_status(item: IncomingItem) -> str | None:
     return letters[-1].state
 
 
+def final_letter_sent(item: IncomingItem) -> bool:
+    """A final answer letter of the item went to the applicant (its first dispatch)."""
+    query = select(Letter.id).where(
+        Letter.item_id == item.id,
+        Letter.kind == "answer",
+        Letter.final.is_(True),
+        Letter.state == "sent",
+    )
+    return db.session.scalar(query.limit(1)) is not None
+
+
 def _r_ctrl_1(item: IncomingItem):
-    """R-CTRL-1: a final answer letter counts once signed; without one, routing decides."""
+    """R-CTRL-1: a final answer letter counts once signed and sent (dispatched); without one,
+    routing decides (the paper answer)."""
     status = final_letter_status(item)
     if status is None:
         return None
     if status == "signed":
-        return True
+        if final_letter_sent(item):
+            return True
+        return _l(
+            "The signed final answer letter must be sent to the applicant before the item is removed from control."
+        )
     return _l("The final answer letter must be signed before the item is removed from control.")
 
 
@@ -256,6 +286,9 @@ def _letter_handlers(item_ids) -> list[tuple[int, int, str]]:
         for uid in (letter.approved_by_id, letter.signed_by_id):
             if uid:
                 out.append((uid, letter.item_id, "signed"))
+    from docflow.outgoing.approval import sheet_handlers  # the approvers of the sheet
+
+    out.extend(sheet_handlers(item_ids))
     return out
 
 

@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from docflow.api import ApiError, api_auth, bp, json_body
 from docflow.core.security import Permission, has_permission
 from docflow.extensions import db
-from docflow.outgoing import letter_signing, letters
+from docflow.outgoing import approval, letter_signing, letters
 from docflow.outgoing.letter_models import Letter, letter_by_public_id
 from docflow.outgoing.letter_pdf import render_letter
 from docflow.registry.api import _item
@@ -40,10 +40,11 @@ def letter_json(letter: Letter) -> dict[str, Any]:
         "body": letter.body,
         "legal_basis": letter.legal_basis,
         "complaint": letter.complaint,
-        "subdivision": letter.subdivision.code,
+        "subdivision": letter.subdivision.code if letter.subdivision else None,
         "author": letter.author.username if letter.author else None,
         "approved_by": letter.approved_by.username if letter.approved_by else None,
         "return_comment": letter.return_comment,
+        "approval_sheet": approval.sheet_json(letter),
         "versions": len(letters.versions(letter)),
         "reg_number": letter.reg_number,
         "registered_on": letter.registered_on.isoformat() if letter.registered_on else None,
@@ -57,7 +58,9 @@ def _letter(public_id: str) -> Letter:
     letter = letter_by_public_id(public_id)
     if letter is None:
         raise ApiError(404, "not_found", _l("No such letter."))
-    if not has_permission(g.api_user, Permission.VIEW, letter):
+    if not (
+        has_permission(g.api_user, Permission.VIEW, letter) or approval.may_view(g.api_user, letter)
+    ):
         raise ApiError(403, "forbidden", _l("You do not have permission to do this."))
     return letter
 
@@ -129,7 +132,7 @@ def submit_letter(public_id: str):
 @api_auth
 def approve_letter(public_id: str):
     letter, data = _letter(public_id), json_body()
-    letters.approve(letter, g.api_user, comment=_text(data, "comment"))
+    approval.approve(letter, g.api_user, comment=_text(data, "comment"))  # a step, or the head
     return _done(letter)
 
 

@@ -1,9 +1,10 @@
 """Texts of the notices to applicants, in Kazakh and Russian (R-RECV-10: the applicant's choice).
 
-Official style, like the notices already written by the registry (R-REG-5/-6) and the reception
-cancellation (R-RECV-8): the item's registration number and date, dates as dd.mm.yyyy, the
-receiving official's name and position and the time for reception notices, and the name of the
-employee who prepared the notice. Pure functions of the records (no Flask request needed).
+Official style: the item's registration number and date, dates as dd.mm.yyyy, the receiving
+official's name and position and the time for reception notices, and the name of the employee
+who prepared the notice. Outgoing owns every notice's text — the reception-cancelled one too
+(R-RECV-8), which protocols ask for through :mod:`docflow.outgoing.notices`. Pure functions of
+the records (no Flask request needed).
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from docflow.core.calendar import get_calendar
+from docflow.extensions import db
+from docflow.org.models import Official
 from docflow.registry.models import IncomingItem
 from docflow.registry.vocab import REQUIRED_DETAILS_KK_RU
 
@@ -225,8 +229,6 @@ def _sentence(text: str | None) -> str:
 
 
 def _local_date(record: Any) -> dt.date:
-    from docflow.core.calendar import get_calendar
-
     moment = getattr(record, "forwarded_at", None)
     cal = get_calendar()
     return cal.to_local(moment).date() if moment else cal.local_now().date()
@@ -236,14 +238,8 @@ def _local_date(record: Any) -> dt.date:
 
 
 def _place(session: Any) -> dict[str, str]:
-    place = getattr(session, "place", None)
-    if not place and getattr(session, "schedule_id", None):
-        from docflow.extensions import db
-        from docflow.protocols.models import ReceptionSchedule
-
-        schedule = db.session.get(ReceptionSchedule, session.schedule_id)
-        place = schedule.place if schedule else None
-    return place or {}
+    # Sessions carry their place (copied from the schedule when generated).
+    return getattr(session, "place", None) or {}
 
 
 def signup_inclusion(item: IncomingItem, signup: Any, session: Any, actor: Any) -> Texts:
@@ -325,10 +321,31 @@ def hearing_draft(item: IncomingItem, signup: Any, actor: Any) -> Texts:
     return _finish(item, actor, kk, ru)
 
 
-def reception_cancelled(item: IncomingItem, session: Any, actor: Any) -> Texts:
-    """R-RECV-8: the reception will not take place (the protocols module's own text)."""
-    from docflow.protocols.schedules import notice_texts
+def reception_cancelled_texts(session: Any, item: IncomingItem) -> Texts:
+    """R-RECV-8: the reception will not take place — the one text of this notice, for the
+    journal's letter and for the protocols module's list of applicants to tell (kk, ru)."""
+    official = session.official or db.session.get(Official, session.official_id)
+    positions = official.positions or {}
+    names = _names(item)
+    date, start = fmt_date(session.date), fmt_time(session.start)
+    kk = (
+        f"Құрметті {names}! {official.full_name} ({positions.get('kk') or positions.get('ru', '')}) "
+        f"{date}, сағат {start} өткізуі тиіс азаматтарды жеке қабылдау дәлелді себеппен өтпейді. "
+        f"Сіздің {item.reg_number} нөмірлі өтінішіңіз бойынша қабылдаудың жаңа күні мен уақыты "
+        f"туралы Сізге қосымша хабарланады."
+    )
+    dear = "Уважаемый(-ая)" if len(item.applicants) <= 1 else "Уважаемые"
+    ru = (
+        f"{dear} {names}! Личный прием граждан, который {official.full_name} "
+        f"({positions.get('ru') or positions.get('kk', '')}) должен был провести {date} в {start}, "
+        f"не состоится по уважительной причине. О новой дате и времени приема по Вашему обращению "
+        f"№ {item.reg_number} Вам будет сообщено дополнительно."
+    )
+    return kk, ru
 
-    text = notice_texts(session, item)
+
+def reception_cancelled(item: IncomingItem, session: Any, actor: Any) -> Texts:
+    """R-RECV-8: the reception will not take place, signed by the employee who prepared it."""
+    kk, ru = reception_cancelled_texts(session, item)
     sign_kk, sign_ru = _signature(actor)
-    return text["kk"] + sign_kk, text["ru"] + sign_ru
+    return kk + sign_kk, ru + sign_ru

@@ -1,13 +1,26 @@
-"""Outgoing-notice pages: the journal, a notice (texts, PDF, mark sent), the item page's list.
+"""The outgoing journal's pages: the journal, a letter or notice (texts, PDF, mark sent), the
+item page's list of notices. Every row is a letter (one kind of document): the notices numbered
+at once, the ones waiting for the head's signature, and the registered answers.
 
-Clerks and controllers mark notices sent; inspectors and everyone who sees the registry read.
+Clerks and controllers mark registered letters sent; inspectors and everyone who sees the
+registry read.
 """
 
 from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -19,19 +32,16 @@ from docflow.extensions import db
 from docflow.org.models import Organisation
 from docflow.outgoing import operations
 from docflow.outgoing.forms import JournalFilterForm, MarkSentForm
-from docflow.outgoing.models import (
-    CHANNELS,
-    KINDS,
-    OutgoingNotice,
-    notice_by_public_id,
-    notices_for_item,
-)
+from docflow.outgoing.letter_models import Letter
+from docflow.outgoing.letter_workflow import LETTER
+from docflow.outgoing.models import CHANNELS, KINDS, notice_by_public_id, notices_for_item
 from docflow.outgoing.printing import NoticePrint, render_notice_pdf
 from docflow.registry.blueprint import ITEM_PANELS
 from docflow.registry.models import IncomingItem
 
 bp = Blueprint("outgoing", __name__, url_prefix="/outgoing")
 PAGE_SIZE = 50
+UNSIGNED = ("draft", "submitted", "approved")  # a letter on its way to the head's signature
 
 
 def _today():
@@ -43,7 +53,7 @@ def _require_read() -> None:
         abort(403)
 
 
-def _notice_or_404(public_id: str) -> OutgoingNotice:
+def _notice_or_404(public_id: str) -> Letter:
     _require_read()
     notice = notice_by_public_id(public_id)
     if notice is None:
@@ -53,7 +63,7 @@ def _notice_or_404(public_id: str) -> OutgoingNotice:
 
 @bp.app_context_processor
 def _helpers() -> dict:
-    def outgoing_notices(item_id: int | None, source: object = None) -> list[OutgoingNotice]:
+    def outgoing_notices(item_id: int | None, source: object = None) -> list[Letter]:
         """The item's notices (only for those who may read the journal); of one record if given."""
         if item_id is None or not operations.can_read(current_user):
             return []
@@ -66,7 +76,20 @@ def _helpers() -> dict:
             ]
         return rows
 
-    return {"outgoing_notices": outgoing_notices, "outgoing_kinds": KINDS}
+    def outgoing_unsigned(item_id: int | None, source: object) -> bool:
+        """Does a notice about ``source`` still wait for the head's signature (R-ANS-2)?"""
+        return any(n.state in UNSIGNED for n in outgoing_notices(item_id, source))
+
+    return {
+        "outgoing_notices": outgoing_notices,
+        "outgoing_unsigned": outgoing_unsigned,
+        "outgoing_kinds": _kinds(),
+    }
+
+
+def _kinds() -> dict:
+    """The journal's kinds: the notices and the answers (letters too)."""
+    return {"answer": _("Answer"), **KINDS}
 
 
 @bp.route("/")
@@ -100,7 +123,7 @@ def journal():
         has_next=len(rows) > PAGE_SIZE,
         args=args,
         today=today,
-        kinds=KINDS,
+        kinds=_kinds(),
         channels=CHANNELS,
         overdue_count=len(operations.overdue(today)),
         due_soon_count=len(operations.due_soon(today)),
@@ -114,15 +137,22 @@ def notice(public_id: str):
     item = db.session.get(IncomingItem, n.item_id)
     access_log.record("view", n, item=item)  # R-PD-1: the recipient's name and address
     can_manage = operations.can_manage(current_user)
+    sendable = n.sent_on is None and n.state in operations.REGISTERED
     return render_template(
         "outgoing/notice.html",
         n=n,
         item=item,
-        kinds=KINDS,
+        kinds=_kinds(),
         channels=CHANNELS,
+        state_title=LETTER.states[n.state].title,
+        letter_url=(
+            url_for("letters.letter", public_id=n.public_id)
+            if "letters.letter" in current_app.view_functions
+            else None
+        ),
         today=_today(),
         can_manage=can_manage,
-        form=MarkSentForm() if can_manage and n.sent_on is None else None,
+        form=MarkSentForm() if can_manage and sendable else None,
     )
 
 
@@ -134,11 +164,18 @@ def pdf(public_id: str):
     if lang not in ("kk", "ru", "both"):
         abort(400)
     item = db.session.get(IncomingItem, n.item_id)
+    if n.signed_pdf is not None:  # a signed letter prints as it was signed
+        access_log.record("print", n, item=item)
+        return send_file(
+            io.BytesIO(n.signed_pdf),
+            mimetype="application/pdf",
+            download_name=f"letter-{n.reg_number}.pdf",
+        )
     org = db.session.scalar(select(Organisation).order_by(Organisation.id).limit(1))
     data = NoticePrint(
-        reg_number=n.reg_number,
-        registered_at=n.registered_at,
-        recipient=n.recipient,
+        reg_number=n.label,
+        registered_at=n.registered_at or n.created_at,
+        recipient=n.recipient or operations.recipient_of(item),
         item_number=item.reg_number,
         item_date=item.registration_date,
         organisation=dict(org.names) if org else {},
@@ -149,7 +186,7 @@ def pdf(public_id: str):
     return send_file(
         io.BytesIO(render_notice_pdf(data, lang)),
         mimetype="application/pdf",
-        download_name=f"notice-{n.reg_number}.pdf",
+        download_name=f"notice-{n.reg_number or n.public_id}.pdf",
     )
 
 

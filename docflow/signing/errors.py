@@ -48,6 +48,9 @@ _MESSAGES: dict[str, Callable[..., object]] = {
     "gost_unsupported": lambda **p: _l(
         "GOST certificates are verified through an NCANode server, and none is configured (DOCFLOW_NCANODE_URL)."
     ),
+    "gost_signing_unsupported": lambda **p: _l(
+        "Signing with a GOST key is not supported here: sign with your RSA signing key (NCA RK issues both)."
+    ),
     "ncanode_failed": lambda **p: _l("The NCANode server did not confirm the signature."),
     "ncanode_unavailable": lambda **p: _l("The NCANode server could not be reached."),
     "timestamp_invalid": lambda **p: _l(

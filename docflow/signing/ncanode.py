@@ -5,7 +5,9 @@ NCA RK's Kalkan library) can. Its ``POST /cms/verify`` takes the CMS and, for a 
 signed data, and answers whether the signature and its chain are valid. docflow still applies
 its own rules (purpose, IIN, BIN) to the certificate.
 
-Not tested against a real NCANode; the request shape follows NCANode 3's API.
+Not tested against a real NCANode: the request and answer follow NCANode 3's ``CmsController``
+(``{"revocationCheck": ["OCSP", "CRL"], "cms", "data"}`` → ``{"status", "message", "valid",
+"signers": [{"certificates", "tsp"}]}``), and the tests serve that shape.
 """
 
 from __future__ import annotations

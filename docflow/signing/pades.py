@@ -29,13 +29,23 @@ from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.general import get_pyca_cryptography_hash
 from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
-from pyhanko.sign.validation import add_validation_info
+from pyhanko.sign.validation import async_add_validation_info
 from pyhanko.sign.validation.generic_cms import validate_sig_integrity
+from pyhanko_certvalidator.errors import (
+    ExpiredError,
+    InsufficientRevinfoError,
+    NotYetValidError,
+    PathBuildingError,
+    PathValidationError,
+    RevokedError,
+    ValidationError,
+)
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from docflow.signing._async import off_loop, run_sync
@@ -80,14 +90,17 @@ class SigningOptions:
 
 
 def digest_algorithm_for(cert: CertificateLike | None) -> str:
-    """The digest NCALayer must sign: sha256 for RSA (and P-256); GOST is not supported here."""
+    """The digest NCALayer must sign: sha256 for RSA (and P-256), sha384/sha512 for P-384/P-521.
+
+    A GOST key signs a GOST 34.311 digest, which the server cannot compute: refused with
+    ``gost_signing_unsupported`` (GOST signatures made elsewhere are verified through NCANode)."""
     if cert is None:
         return "sha256"
     cert = to_asn1(cert)
     key_oid = key_algorithm_oid(cert)
     if is_gost_oid(key_oid):
         # a GOST key signs a GOST 34.311 digest, which Python's hashlib cannot compute
-        raise SigningError("gost_unsupported", detail=key_oid)
+        raise SigningError("gost_signing_unsupported", detail=key_oid)
     if key_oid == "1.2.840.10045.2.1":  # EC: match the curve's strength
         curve = cert.public_key["algorithm"]["parameters"].chosen.native
         return {"secp384r1": "sha384", "secp521r1": "sha512"}.get(curve, "sha256")
@@ -97,7 +110,7 @@ def digest_algorithm_for(cert: CertificateLike | None) -> str:
 def _check_purpose(cert: CertificateLike) -> None:
     info = describe(cert)
     if info.is_gost:
-        raise SigningError("gost_unsupported")
+        raise SigningError("gost_signing_unsupported")
     if not info.for_signing:
         raise SigningError("wrong_purpose")
 
@@ -185,7 +198,25 @@ def sign_pdf(pdf: bytes, keystore: Keystore, options: SigningOptions | None = No
         out = pdf_signer.sign_pdf(writer)
     except TimestampRequestError as exc:
         raise SigningError("timestamp_failed", detail=str(exc)) from exc
+    except PyHankoSigningError as exc:  # B-LT: the signer's chain or revocation status refused
+        cause = exc.__cause__
+        if isinstance(cause, TimestampRequestError):
+            raise SigningError("timestamp_failed", detail=str(cause)) from exc
+        if isinstance(cause, PathValidationError | PathBuildingError | ValidationError):
+            raise _validation_refusal(cause) from exc
+        raise
     return out.getvalue()
+
+
+def _validation_refusal(exc: Exception) -> SigningError:
+    """What the certificate validation done for B-LT found, as a refusal with its code."""
+    if isinstance(exc, RevokedError):
+        return SigningError("revoked", detail=str(exc))
+    if isinstance(exc, InsufficientRevinfoError):
+        return SigningError("revocation_unknown", detail=str(exc))
+    if isinstance(exc, ExpiredError | NotYetValidError):
+        return SigningError("chain_expired", detail=str(exc))
+    return SigningError("not_trusted", detail=str(exc))
 
 
 @dataclass(frozen=True)
@@ -328,7 +359,7 @@ def check_external_cms(state: PendingSignature, cms_der: bytes) -> cms.ContentIn
     cert = _signer_cert(signed, signer_info)
     cert_info = describe(cert)
     if cert_info.is_gost:
-        raise SigningError("gost_unsupported")
+        raise SigningError("gost_signing_unsupported")
     if state.signer_fingerprint and cert_info.fingerprint != state.signer_fingerprint:
         raise SigningError("wrong_signer")
     if signer_info["digest_algorithm"]["algorithm"].native != state.digest_algorithm:
@@ -415,5 +446,16 @@ def _embed_validation(pdf: bytes, field_name: str, trust: TrustSettings) -> byte
     """Add the chain and revocation data to the DSS in an incremental update (B-LT)."""
     reader = PdfFileReader(BytesIO(pdf))
     sig = next(s for s in reader.embedded_signatures if s.field_name == field_name)
-    out = add_validation_info(sig, trust.validation_context(), output=BytesIO())
+    context = trust.validation_context()
+
+    async def run():
+        try:
+            return await async_add_validation_info(sig, context, output=BytesIO())
+        finally:
+            await context.aclose()
+
+    try:
+        out = run_sync(run())
+    except (PathValidationError, PathBuildingError, ValidationError) as exc:
+        raise _validation_refusal(exc) from exc
     return out.getvalue()

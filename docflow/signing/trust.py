@@ -2,7 +2,9 @@
 
 Revocation is checked only when configured: CRLs or OCSP responses handed in (``crls``,
 ``ocsps``), or fetching from the URLs in the certificates (``fetch_revocation``). Otherwise it is
-skipped, and results say so.
+skipped, and results say so. ``revocation_rule`` says which kind the signer's certificate needs
+(``"crl"``, ``"ocsp"`` or ``"any"``; the CAs above it are checked where their certificates name a
+source); without it every certificate of the chain needs a CRL or an OCSP response.
 """
 
 from __future__ import annotations
@@ -13,8 +15,19 @@ from datetime import datetime
 
 from asn1crypto import pem
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.policy_decl import (
+    CertRevTrustPolicy,
+    RevocationCheckingPolicy,
+    RevocationCheckingRule,
+)
 
 from .certinfo import CertificateLike, load_certificates
+
+REVOCATION_RULES = {
+    "crl": RevocationCheckingRule.CRL_REQUIRED,
+    "ocsp": RevocationCheckingRule.OCSP_REQUIRED,
+    "any": RevocationCheckingRule.CRL_OR_OCSP_REQUIRED,
+}
 
 
 def _der_blobs(items: Iterable[bytes | str]) -> list[bytes]:
@@ -42,10 +55,13 @@ class TrustSettings:
     ocsps: tuple[bytes, ...] = ()
     fetch_revocation: bool = False
     fetch_timeout: float = 10.0
+    revocation_rule: str | None = None  # "crl" | "ocsp" | "any" for the signer's certificate
     _roots: list = field(default_factory=list, init=False, repr=False, compare=False)
     _others: list = field(default_factory=list, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if self.revocation_rule is not None and self.revocation_rule not in REVOCATION_RULES:
+            raise ValueError(f"revocation_rule must be one of {sorted(REVOCATION_RULES)}")
         for cert in load_certificates(self.roots):
             (self._roots if cert.self_signed != "no" else self._others).append(cert)
         self._others.extend(load_certificates(self.intermediates))
@@ -76,10 +92,20 @@ class TrustSettings:
             # CRLs issued after the signing time still prove the status at that time
             "retroactive_revinfo": True,
         }
+        if self.revocation_configured and self.revocation_rule is not None:
+            kwargs["revinfo_policy"] = CertRevTrustPolicy(
+                RevocationCheckingPolicy(
+                    ee_certificate_rule=REVOCATION_RULES[self.revocation_rule],
+                    intermediate_ca_cert_rule=RevocationCheckingRule.CHECK_IF_DECLARED,
+                ),
+                retroactive_revinfo=True,
+            )
         if self.fetch_revocation:
             from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
+            from pyhanko_certvalidator.fetchers.api import OwnedFetcherBackend
 
-            kwargs["fetcher_backend"] = AIOHttpFetcherBackend(
-                per_request_timeout=self.fetch_timeout
+            # the context owns its HTTP session: ``aclose()`` (pyHanko's signing calls it) ends it
+            kwargs["fetcher_backend"] = OwnedFetcherBackend(
+                AIOHttpFetcherBackend(per_request_timeout=self.fetch_timeout)
             )
         return ValidationContext(**kwargs)

@@ -49,6 +49,8 @@ _OUT_OF_BOUNDS = {
     AdESIndeterminate.OUT_OF_BOUNDS_NOT_REVOKED,
 }
 _REVOKED = {AdESIndeterminate.REVOKED_NO_POE, AdESIndeterminate.REVOKED_CA_NO_POE}
+# NCANode's ``revocationCheck`` for the configured revocation rule (default: OCSP, as before)
+_NCANODE_REVOCATION = {"crl": ("CRL",), "ocsp": ("OCSP",), "any": ("OCSP", "CRL")}
 _WEAK = {
     AdESIndeterminate.CRYPTO_CONSTRAINTS_FAILURE,
     AdESIndeterminate.CRYPTO_CONSTRAINTS_FAILURE_NO_POE,
@@ -107,6 +109,7 @@ class VerificationResult:
     signatures: list[SignatureReport] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)  # about the document itself
     revocation_checked: bool = False
+    validation_data: bool = False  # chain and revocation data embedded (the PDF's DSS, B-LT)
     notes: list = field(default_factory=list)  # lazy strings, e.g. "revocation not checked"
 
     @property
@@ -133,6 +136,7 @@ class VerificationResult:
             "intact": self.intact,
             "codes": self.codes,
             "revocation_checked": self.revocation_checked,
+            "validation_data_embedded": self.validation_data,
             "notes": [str(n) for n in self.notes],
             "failures": [f.to_dict() for f in self.failures],
             "signatures": [s.to_dict() for s in self.signatures],
@@ -169,7 +173,7 @@ def verify_pdf(
     if not signatures:
         result.failures.append(failure("no_signature"))
         return result
-    has_dss = "/DSS" in reader.root
+    has_dss = result.validation_data = "/DSS" in reader.root
     has_doc_ts = any(True for _ in reader.embedded_timestamp_signatures)
     check = _Checker(trust, expected_iin, expected_bin, at, ncanode_url, ncanode_timeout)
     for sig in signatures:
@@ -246,15 +250,23 @@ class _Checker:
         failures = report.failures
         tst_time = _timestamp_time(sig.signer_info)
         moment = report.validated_at = self._moment(report, tst_time)
-        try:
-            status = run_sync(
-                async_validate_pdf_signature(
+        signer_vc = self.trust.validation_context(moment=moment)
+        ts_vc = self.trust.validation_context()
+
+        async def validate():
+            try:
+                return await async_validate_pdf_signature(
                     sig,
-                    signer_validation_context=self.trust.validation_context(moment=moment),
-                    ts_validation_context=self.trust.validation_context(),
+                    signer_validation_context=signer_vc,
+                    ts_validation_context=ts_vc,
                     key_usage_settings=KeyUsageConstraints(key_usage=set()),
                 )
-            )
+            finally:  # end the HTTP sessions that fetched revocation data, in their own loop
+                await signer_vc.aclose()
+                await ts_vc.aclose()
+
+        try:
+            status = run_sync(validate())
         except SignatureValidationError as exc:
             failures.append(failure("malformed", detail=str(exc)))
             return
@@ -342,6 +354,7 @@ class _Checker:
                 self.ncanode_url,
                 sig.pkcs7_content,
                 _signed_bytes(sig, pdf),
+                revocation=_NCANODE_REVOCATION.get(self.trust.revocation_rule, ("OCSP",)),
                 timeout=self.ncanode_timeout,
             )
         except NcanodeUnavailable as exc:

@@ -8,15 +8,17 @@ from sqlalchemy import select
 
 from docflow.core.calendar import get_calendar
 from docflow.extensions import db
-from docflow.outgoing.models import OutgoingNotice
+from docflow.outgoing.letter_models import Letter
+from docflow.outgoing.models import KINDS
 
 
-def notices(item=None, kind: str | None = None) -> list[OutgoingNotice]:
-    query = select(OutgoingNotice).order_by(OutgoingNotice.id)
+def notices(item=None, kind: str | None = None) -> list[Letter]:
+    """The notices (letters of a notice kind), oldest first."""
+    query = select(Letter).where(Letter.kind.in_(list(KINDS))).order_by(Letter.id)
     if item is not None:
-        query = query.where(OutgoingNotice.item_id == item.id)
+        query = query.where(Letter.item_id == item.id)
     if kind is not None:
-        query = query.where(OutgoingNotice.kind == kind)
+        query = query.where(Letter.kind == kind)
     return list(db.session.scalars(query))
 
 

@@ -70,9 +70,10 @@ def test_whole_api_path_with_server_signing_and_r_ctrl_1(api, users, routed, let
     assert "Total document signed" in report
     text = _text(pdf)
     assert body["reg_number"] in text and "подача тепла восстановлена" in text
-    # R-CTRL-1: the signed final letter puts the item on control check; the controller closes it
+    # R-CTRL-1: the signed final letter puts the item on control check; once sent, it is closed
     db.session.refresh(item)
     assert item.state == "answered"
+    assert api.post("clerk", f"/letters/{lid}/dispatch", {"channel": "hand", "received_by": "А."}).status_code == 201  # fmt: skip
     closed = api.post("controller", f"/items/{item.public_id}/routing/close")
     assert closed.status_code == 200, closed.get_json()
     # a signed letter never changes: what is served is what was signed
@@ -205,6 +206,7 @@ def test_r_ctrl_1_unsigned_final_letter_blocks_closing(api, users, routed, lette
     r = api.post("controller", f"/items/{item.public_id}/routing/close")
     assert r.status_code == 422, r.get_json()
     assert api.post("head.energy", f"/letters/{lid}/sign", {"passphrase": PASSPHRASE}).status_code == 200  # fmt: skip
+    assert api.post("clerk", f"/letters/{lid}/dispatch", {"channel": "hand", "received_by": "А."}).status_code == 201  # fmt: skip
     assert api.post("controller", f"/items/{item.public_id}/routing/close").status_code == 200
 
 

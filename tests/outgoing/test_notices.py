@@ -93,7 +93,7 @@ def test_r_route_2_forwarding_notice_due_by_the_forwarding_deadline(make_item, u
     out.mark_sent(n, users["clerk"], channel="post")
     db.session.commit()
     assert n.sent_on == today() and n.channel == "post" and n.sent_by_id == users["clerk"].id
-    assert fwd.notice_sent_at is not None  # the routing dashboard's own field
+    assert fwd.notice_sent_at == today()  # routing asks outgoing (one source)
 
 
 def test_r_route_2_partial_forwarding_says_in_part(routed, users):
@@ -113,6 +113,9 @@ def test_r_route_2_marked_in_the_routing_panel_is_sent_in_the_journal(make_item,
 
 
 def test_r_deadline_2_extension_notice_due_by_notice_due(routed, users):
+    # A profile where extension notices need no head's signature: registered at once, as the
+    # other notices (the default — signed by the head — is in test_notice_letters.py).
+    set_setting("letters", {"signature_required": ["final_answer", "refusal"]})
     item = routed("in_work")
     old = item.due_date
     new_due = item.registration_date + dt.timedelta(days=30)
@@ -130,7 +133,7 @@ def test_r_deadline_2_extension_notice_due_by_notice_due(routed, users):
 
     out.mark_sent(n, users["controller"], channel="email")
     db.session.commit()
-    assert ext.notice_sent_at is not None and n.channel == "email"
+    assert ext.notice_sent_at == today() and n.channel == "email"
 
 
 # --- R-RECV-11 / -12 / -8: personal reception ---------------------------------------------------

@@ -148,7 +148,7 @@ def test_authentication_certificate_cannot_start_signing(pki, letter):
 def test_gost_certificate_cannot_start_signing(pki, letter):
     with pytest.raises(SigningError) as err:
         prepare(letter, fake_gost_certificate(pki.ca, "ГОСТ", iin=HEAD_IIN))
-    assert err.value.code == "gost_unsupported"
+    assert err.value.code == "gost_signing_unsupported"
 
 
 def test_digest_algorithm_follows_the_key(pki):
