@@ -24,6 +24,19 @@ class Setting(db.Model):
     updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
 
+class SettingVersion(db.Model):
+    """Every value a setting has taken, from when: an inspection judges each case by the settings
+    in force on its registration date (a later change of the profile does not rewrite it)."""
+
+    __tablename__ = "setting_version"
+    __audit__ = False  # the change itself is audited on ``setting``
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), nullable=False, index=True)
+    value: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    changed_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
 def get_setting(key: str, default: Any = None) -> Any:
     cache = _cache()
     if cache is not None and key in cache:
@@ -38,6 +51,8 @@ def get_setting(key: str, default: Any = None) -> Any:
 
 def set_setting(key: str, value: Any) -> None:
     row = db.session.get(Setting, key)
+    if row is None or row.value != value:
+        db.session.add(SettingVersion(key=key, value=value))  # kept by date (inspections)
     if row is None:
         db.session.add(Setting(key=key, value=value))
     elif row.value != value:
