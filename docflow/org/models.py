@@ -153,7 +153,11 @@ class User(UserMixin, db.Model):
 
     # --- docflow.core.security.Principal ---
     def role_grants(self) -> Iterable[tuple[str, str | None]]:
-        return [(g.role, g.subdivision.code if g.subdivision else None) for g in self.grants]
+        own = [(g.role, g.subdivision.code if g.subdivision else None) for g in self.grants]
+        # R-ANS-2: on the days of a substitution, the substitute holds the head's head roles.
+        from docflow.org.substitutes import substitute_grants
+
+        return own + [grant for grant in substitute_grants(self.id) if grant not in own]
 
     @property
     def display_name(self) -> str:

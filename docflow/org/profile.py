@@ -42,7 +42,9 @@ SETTING_KEYS = (
     "reminders",
     "reception",
     "auto_assign",  # {SUBDIVISION: username}: the head's standing instruction
-    "letters",  # {"complaint": {"body": {kk, ru}, "term": {kk, ru}}, "bin": …} (R-ANS-1)
+    # {"complaint": {"body": {kk, ru}, "term": {kk, ru}}, "bin": …} (R-ANS-1),
+    # "signature_required": ["final_answer", "refusal", "extension"] (R-ANS-2: who signs what)
+    "letters",
 )
 TERM_UNITS = ("working", "calendar")
 

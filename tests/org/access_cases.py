@@ -229,6 +229,113 @@ login = {"password": PASSWORD}
 case("org.login", None, lambda w, o, role: Req("/login", login | {"username": role}, fresh=True, logged_in=False))  # fmt: skip
 case("org.logout", _accounts, web("/logout", {}, fresh=True), after=_restore)
 case("org.change_password", _accounts, web("/account/password", {"current": PASSWORD, "new": NEW, "confirm": NEW}, fresh=True), after=_restore)  # fmt: skip
+
+
+def _new_substitution(w: World, o: dict[str, Any]) -> dict[str, Any]:
+    start = today() + dt.timedelta(days=400)  # far from every other row's dates
+    ids = w.ids
+    return {"head": ids["head.energy"], "substitute": ids["exec2.energy"], "subdivision": 0, "date_from": start.isoformat(), "date_to": start.isoformat()}  # fmt: skip
+
+
+def _substitution(w: World) -> dict[str, Any]:
+    from docflow.org.substitutes import add_substitution
+
+    start = today() + dt.timedelta(days=500)
+    return {"id": add_substitution(w.user("head.energy"), w.user("exec2.energy"), start, start).id}  # fmt: skip
+
+
+case("org.add_substitute", None, web("/org/substitutes", _new_substitution))
+case("org.end_substitute", _substitution, web("/org/substitutes/{id}/end", {}))
+
+
+# the admin pages (docflow/org/admin_views.py, admin_settings_views.py): each row its own objects
+
+
+def _admin_user(w: World, *grants, active: bool = True) -> Any:
+    from docflow.org import admin_ops
+
+    user, _ = admin_ops.create_account(f"matrix.u{w.next()}", "Матрица Пайдаланушы", password=NEW, grants=grants)  # fmt: skip
+    if not active:
+        admin_ops.deactivate(user)
+    return user
+
+
+def _admin_subdivision(w: World) -> Any:
+    from docflow.org.models import Subdivision, subdivision_by_code
+
+    n = w.next()
+    sub = Subdivision(organisation_id=subdivision_by_code("ENERGY").organisation_id, code=f"MATRIX{n}", kind="other", names={"kk": f"Бөлім {n}", "ru": f"Отдел {n}"})  # fmt: skip
+    db.session.add(sub)
+    db.session.flush()
+    return sub
+
+
+def _energy() -> Any:
+    from docflow.org.models import subdivision_by_code
+
+    return subdivision_by_code("ENERGY")
+
+
+def _with_head(w: World) -> dict[str, Any]:
+    sub = _admin_subdivision(w)
+    return {"code": sub.code, "user": _admin_user(w, ("head", sub)).id}
+
+
+def _granted(w: World) -> dict[str, Any]:
+    user = _admin_user(w, ("registrar", None))
+    return {"id": user.id, "grant": user.grants[0].id}
+
+
+def _pending_change(w: World) -> dict[str, Any]:
+    from docflow.org import admin_ops
+
+    return {"id": admin_ops.change_term("statement", 9, "working", today() + dt.timedelta(days=700)).id}  # fmt: skip
+
+
+def _new_account(w: World, o: dict[str, Any]) -> dict[str, Any]:
+    return {"username": f"matrix.new{w.next()}", "full_name": "Жаңа Пайдаланушы", "password": NEW, "local_role": "executor", "local_subdivision": _energy().id}  # fmt: skip
+
+
+def _far_day(w: World, o: dict[str, Any]) -> dict[str, Any]:
+    start = today() + dt.timedelta(days=600 + w.next())
+    return {"day": (start + dt.timedelta(days=1)).isoformat(), "kind": "off", "effective_from": start.isoformat()}  # fmt: skip
+
+
+def _fresh_iin(w: World, o: dict[str, Any]) -> dict[str, Any]:
+    from tests.conftest import fake_iin
+
+    return {"iin": fake_iin(7000 + w.next())}
+
+
+_sub = {"name_kk": "Бөлім", "name_ru": "Отдел", "name_en": "Unit", "kind": "other", "active": "y"}
+_term = lambda w, o: {"t-complaint-days": 12, "t-complaint-unit": "working", "t-complaint-effective_from": (today() + dt.timedelta(days=650)).isoformat()}  # fmt: skip  # noqa: E731
+_journal = {"j-correspondence-name_kk": "Кіріс хат-хабар", "j-correspondence-name_ru": "Входящая корреспонденция", "j-correspondence-prefix": "КХ"}  # fmt: skip
+case("org.admin_create_user", None, web("/admin/users/new", _new_account))
+case("org.admin_add_role", lambda w: {"id": _admin_user(w).id}, web("/admin/users/{id}/roles", {"role": "registrar", "subdivision": 0}))  # fmt: skip
+case("org.admin_remove_role", _granted, web("/admin/users/{id}/roles/{grant}/remove", {}))
+case("org.admin_set_iin", lambda w: {"id": _admin_user(w, ("executor", _energy())).id}, web("/admin/users/{id}/iin", _fresh_iin))  # fmt: skip
+case("org.admin_deactivate", lambda w: {"id": _admin_user(w, ("registrar", None)).id}, web("/admin/users/{id}/deactivate", {}))  # fmt: skip
+case("org.admin_reactivate", lambda w: {"id": _admin_user(w, ("registrar", None), active=False).id}, web("/admin/users/{id}/reactivate", {}))  # fmt: skip
+case("org.admin_reset_password", lambda w: {"id": _admin_user(w, ("registrar", None)).id}, web("/admin/users/{id}/password", {}))  # fmt: skip
+case("org.admin_issue_token", lambda w: {"id": _admin_user(w, ("registrar", None)).id}, web("/admin/users/{id}/token", {}))  # fmt: skip
+case("org.admin_edit_subdivision", lambda w: {"code": _admin_subdivision(w).code}, web("/admin/subdivisions/{code}", _sub))  # fmt: skip
+case("org.admin_add_head", lambda w: {"code": _admin_subdivision(w).code}, web("/admin/subdivisions/{code}/heads", lambda w, o: {"user": _admin_user(w).id}))  # fmt: skip
+case("org.admin_remove_head", _with_head, web("/admin/subdivisions/{code}/heads/{user}/remove", {}))  # fmt: skip
+case("org.admin_calendar_change", None, web("/admin/calendar", _far_day))
+case("org.admin_cancel_change", _pending_change, web("/admin/changes/{id}/cancel", {}))
+case("org.admin_term_change", None, web("/admin/terms/complaint", _term))
+case("org.admin_journal_edit", None, web("/admin/journals/correspondence", _journal))
+
+
+def _demo_profile(w: World, o: dict[str, Any]) -> dict[str, Any]:
+    from docflow.org.profile import DEMO_PROFILE
+
+    return {
+        "file": (io.BytesIO(DEMO_PROFILE.read_bytes()), "profile.json")
+    }  # a re-load: idempotent
+
+
+case("org.admin_load_profile", None, web("/admin/profile", _demo_profile))
 case("main.set_language", None, web("/lang/en", {}))
 
 # registry
@@ -360,6 +467,10 @@ def _extend(basis: str):
 
 
 def _extension(w: World) -> dict[str, Any]:
+    from docflow.core.settings import set_setting
+
+    # the route's gate on a notice registered at once (the head-signed default: tests/outgoing)
+    set_setting("letters", {"signature_required": ["final_answer", "refusal"]})
     item = w.item("in_work")
     cap = routing.extension_cap(item, "letter")
     ext = routing.extend(item, w.user("head.energy"), basis="letter", new_due=cap, reason="Хат")
@@ -463,6 +574,146 @@ case("api.start_signing", _letter("approved"), api("/letters/{letter}/signing"))
 case("api.finish_signing", _letter("approved"), _ncalayer_return)
 case("api.sign_letter", _letter("approved"), api("/letters/{letter}/sign", {"passphrase": "Qwerty12"}))  # fmt: skip
 
+# the letter pages (docflow/outgoing/letter_views.py, letter_page_api.py)
+
+
+def _ncalayer_page_return(w: World, o: dict[str, Any], role: str) -> Req:
+    api_req = _ncalayer_return(w, o, role)  # the same CMS, posted by the page (session, CSRF)
+    return Req(api_req.path.removeprefix("/api/v1"), json=api_req.json)
+
+
+LETTER_PAGE = "/letters/{letter}/"
+case("letters.create", item_of("in_work"), web("/letters/item/{id}", {"kind": "answer", "language": "kk", "body": "Аралық жауап."}))  # fmt: skip
+case("letters.edit", _letter("draft"), web(LETTER_PAGE + "edit", {"body": "Екінші нұсқа."}))
+case("letters.act[submit]", _letter("draft"), web(LETTER_PAGE + "do/submit", {}))
+case("letters.act[approve]", _letter("submitted"), web(LETTER_PAGE + "do/approve", {}))
+case("letters.act[return]", _letter("submitted"), web(LETTER_PAGE + "do/return", COMMENT))
+case("letters.sign", _letter("approved"), web(LETTER_PAGE + "sign", {"passphrase": "Qwerty12"}))
+case("letters.start_signing", _letter("approved"), lambda w, o, role: Req(f"/letters/{o['letter']}/signing", json={}))  # fmt: skip
+case("letters.finish_signing", _letter("approved"), _ncalayer_page_return)
+case("letters.sign_selected", _letter("approved"), web("/letters/to-sign", lambda w, o: {"letters": [o["letter"]], "passphrase": "Qwerty12"}))  # fmt: skip
+
+# letter templates (docflow/outgoing/template_views.py): administrators only
+
+
+def _template_file(w: World, o: dict[str, Any]) -> dict[str, Any]:
+    from docflow.outgoing.docx_templates import default_template
+
+    return {"file": (io.BytesIO(default_template("notice", "kk")), "notice-kk.docx")}
+
+
+def _own_template(w: World) -> dict[str, Any]:
+    from docflow.outgoing.docx_templates import default_template, store_template
+
+    store_template("notice", "ru", default_template("notice", "ru"), "own.docx", w.user("admin"))
+    return {}
+
+
+case("letter_templates.upload", None, web("/admin/letter-templates/notice/kk", _template_file))
+case("letter_templates.reset", _own_template, web("/admin/letter-templates/notice/ru/reset", {}))
+
+# the districts' map of the analytics dashboard (docflow/analytics/views.py): administrators
+
+
+def _geojson(w: World, o: dict[str, Any]) -> dict[str, Any]:
+    ring = [[76.9, 43.2], [77.0, 43.2], [77.0, 43.3], [76.9, 43.2]]
+    polygon = {"type": "Polygon", "coordinates": [ring]}
+    feature = {"type": "Feature", "properties": {"code": "MEDEU"}, "geometry": polygon}
+    doc = {"type": "FeatureCollection", "features": [feature]}
+    return {"geojson": (io.BytesIO(json.dumps(doc).encode()), "districts.geojson")}
+
+
+case("analytics.district_map", None, web("/analytics/map", _geojson))
+
+# dispatch and ratings (docflow/outgoing/dispatch_api.py, public_views.py)
+
+
+def _dispatched(how: str | None):
+    """A signed letter (signed on the server), then: None, "hand" (sent), "post" (queued in the
+    register), "tracked" (sent by post)."""
+
+    def setup(w: World) -> dict[str, Any]:
+        from docflow.outgoing import dispatch, letter_signing
+        from docflow.outgoing.letter_models import letter_by_public_id
+
+        o = _letter("approved")(w)
+        letter = letter_by_public_id(o["letter"])
+        letter_signing.sign_on_server(letter, w.user("head.energy"), "Qwerty12")
+        clerk = w.user("clerk")
+        d = None
+        if how == "hand":
+            d = dispatch.dispatch_by_hand(letter, clerk, "Матрица Тексеруші")
+        elif how in ("post", "tracked"):
+            d = dispatch.dispatch_post(letter, clerk, tracking="RR000000000KZ" if how == "tracked" else None)  # fmt: skip
+        return o | {"dispatch": d.public_id if d else None, "digest": letter.content_hash[:16]}
+
+    return setup
+
+
+HAND = {"channel": "hand", "received_by": "Матрица Тексеруші"}
+case("api.dispatch_letter", _dispatched(None), api("/letters/{letter}/dispatch", HAND))
+case("api.dispatch_posted", _dispatched("post"), api("/letters/{letter}/dispatches/{dispatch}/posted", {"tracking": "RR000000001KZ"}))  # fmt: skip
+case("api.dispatch_delivered", _dispatched("tracked"), api("/letters/{letter}/dispatches/{dispatch}/delivered"))  # fmt: skip
+case("api.rate_letter", _dispatched("hand"), api("/letters/{letter}/rating", {"score": 4, "source": "call"}))  # fmt: skip
+case("verification.rate", _dispatched("hand"), web("/v/{letter}/{digest}/rating", {"score": "4"}))
+case("dispatch.send", _dispatched(None), web("/outgoing/dispatch/letter/{letter}", HAND))
+case("dispatch.posted", _dispatched("post"), web("/outgoing/dispatch/{dispatch}/posted", {"tracking": "RR000000001KZ"}))  # fmt: skip
+case("dispatch.delivered", _dispatched("tracked"), web("/outgoing/dispatch/{dispatch}/delivered", {}))  # fmt: skip
+case("dispatch.rate", _dispatched("hand"), web("/outgoing/dispatch/letter/{letter}/rating", {"score": "4"}))  # fmt: skip
+
+# inspections (docflow/inspection/views.py, views_remediation.py): the inspector's own records
+
+
+def _inspection(state: str = "draft"):
+    """An inspection of ENERGY over a period with no cases (a run is quick); ``ready``: run once;
+    ``sampled``: one case of its sample; ``finding``: an own finding in ENERGY; ``sent`` /
+    ``reported``: that finding's remediation task."""
+
+    def setup(w: World) -> dict[str, Any]:
+        from docflow.inspection import operations as inspections
+        from docflow.inspection import remediation
+        from docflow.inspection import sample as sampling
+        from docflow.inspection.checks import CheckRun
+
+        inspector, n = w.user("inspector"), w.next()
+        start = dt.date(2031, 1, 1) + dt.timedelta(days=n)
+        i = inspections.create_inspection(inspector, title=f"Тексеру {n}", date_from=start, date_to=start, subdivisions=["ENERGY"])  # fmt: skip
+        o: dict[str, Any] = {"inspection": i.public_id}
+        if state == "ready":
+            inspections.run_inspection(i, inspector, runner=lambda **kw: CheckRun(start, start, start))  # fmt: skip
+        if state == "sampled":
+            item = w.item()
+            i.date_from = i.date_to = item.registration_date
+            i.subdivisions = []
+            o["sample"] = sampling.draw_sample(i, inspector, size=1, seed=1)[0].id
+        if state in ("finding", "sent", "reported"):
+            f = inspections.add_finding(i, inspector, evidence="Журнал толық емес", subdivision_code="ENERGY")  # fmt: skip
+            o["finding"] = f.public_id
+        if state in ("sent", "reported"):
+            t = remediation.send_for_remediation(f, inspector, term=today() + dt.timedelta(days=5))
+            o["task"] = t.public_id
+        if state == "reported":
+            remediation.report_done(t, w.user("head.energy"), "Журнал толықтырылды")
+        return o
+
+    return setup
+
+
+INSPECTION = "/inspections/{inspection}"
+CHECKLIST = {"answer_motivated": "yes", "legislation_cited": "yes", "complaint_explained": "no", "language_ok": "yes"}  # fmt: skip
+NEW_INSPECTION = {"title": "Матрица тексеруі", "date_from": "2031-06-01", "date_to": "2031-06-30", "subdivisions": "ENERGY"}  # fmt: skip
+case("inspection.new", None, web("/inspections/new", NEW_INSPECTION))
+case("inspection.run", _inspection(), web(INSPECTION + "/run", {}))
+case("inspection.close", _inspection("ready"), web(INSPECTION + "/close", {}))
+case("inspection.texts", _inspection(), web(INSPECTION + "/texts", {"remarks": "Ескерту", "proposals": "Сөгіс"}))  # fmt: skip
+case("inspection.add_finding", _inspection(), web(INSPECTION + "/findings", {"subdivision_code": "ENERGY", "severity": "medium", "evidence": "Кешіктірілген"}))  # fmt: skip
+case("inspection.sample", _inspection(), web(INSPECTION + "/sample", {"size": "5", "seed": "1"}))
+case("inspection.checklist", _inspection("sampled"), web(INSPECTION + "/sample/{sample}", CHECKLIST))  # fmt: skip
+case("inspection.send_remediation", _inspection("finding"), web("/inspections/findings/{finding}/remediation", lambda w, o: {"term": (today() + dt.timedelta(days=5)).isoformat()}))  # fmt: skip
+case("inspection.report_task", _inspection("sent"), web("/inspections/tasks/{task}/report", {"report": "Жасалды"}))  # fmt: skip
+case("inspection.accept_task", _inspection("reported"), web("/inspections/tasks/{task}/accept", {"comment": ""}))  # fmt: skip
+case("inspection.return_task", _inspection("reported"), web("/inspections/tasks/{task}/return", {"comment": "Толық емес"}))  # fmt: skip
+
 # personal reception
 
 
@@ -544,6 +795,7 @@ def _source_keys(func, pattern: str) -> set[str]:
 
 
 def _variants() -> dict[str, Callable[[], set[str]]]:
+    from docflow.outgoing import letter_views
     from docflow.protocols import reception_views
     from docflow.registry import api as registry_api
     from docflow.registry import blueprint as registry_bp
@@ -554,6 +806,7 @@ def _variants() -> dict[str, Callable[[], set[str]]]:
         "registry.transition": lambda: set(registry_bp.MANUAL_TRANSITIONS),
         "api.fire_transition": lambda: set(registry_api.REGISTRY_TRANSITIONS),
         "routing.act": lambda: set(routing_bp.ACTIONS),
+        "letters.act": lambda: set(letter_views.ACTIONS),
         "routing.notice_sent": lambda: _source_keys(routing_bp.notice_sent, r'"(\w+)": \w+[,}]'),
         "api.routing_action": lambda: _source_keys(
             routing_api.routing_action, r'^\s+"(\w+)": lambda'

@@ -40,21 +40,22 @@ COLUMNS = {
     "audit": P.READ_AUDIT,
     "org": P.MANAGE_ORG,
     "users": P.MANAGE_USERS,
+    "insp": P.INSPECT,
 }
 
 # Site-wide answer of has_permission(user, perm) (no object: local roles count anywhere).
 MATRIX = """
-user          view vreg reg mod dist asgn ans appr ctrl mrec hrec apsch audit org users
-admin          X    X    .   .   .    .    .   .    .    .    .    .     X     X   X
-clerk          X    X    X   X   .    .    .   .    .    .    .    .     .     .   .
-controller     X    X    .   X   X    .    .   .    X    X    .    .     .     .   .
-head.energy    X    .    .   .   .    X    X   X    .    .    .    .     .     .   .
-exec.energy    X    .    .   .   .    .    X   .    .    .    .    .     .     .   .
-exec2.energy   X    .    .   .   .    .    X   .    .    .    .    .     .     .   .
-head.edu       X    .    .   .   .    X    X   X    .    .    .    .     .     .   .
-exec.edu       X    .    .   .   .    .    X   .    .    .    .    .     .     .   .
-akim           X    .    .   .   .    .    .   .    .    .    X    X     .     .   .
-inspector      X    X    .   .   .    .    .   .    .    .    .    .     X     .   .
+user          view vreg reg mod dist asgn ans appr ctrl mrec hrec apsch audit org users insp
+admin          X    X    .   .   .    .    .   .    .    .    .    .     X     X   X   .
+clerk          X    X    X   X   .    .    .   .    .    .    .    .     .     .   .   .
+controller     X    X    .   X   X    .    .   .    X    X    .    .     .     .   .   .
+head.energy    X    .    .   .   .    X    X   X    .    .    .    .     .     .   .   .
+exec.energy    X    .    .   .   .    .    X   .    .    .    .    .     .     .   .   .
+exec2.energy   X    .    .   .   .    .    X   .    .    .    .    .     .     .   .   .
+head.edu       X    .    .   .   .    X    X   X    .    .    .    .     .     .   .   .
+exec.edu       X    .    .   .   .    .    X   .    .    .    .    .     .     .   .   .
+akim           X    .    .   .   .    .    .   .    .    .    X    X     .     .   .   .
+inspector      X    X    .   .   .    .    .   .    .    .    .    .     X     .   .   X
 """
 
 DEMO_USERS = [
@@ -192,7 +193,8 @@ def test_inspector_reads_everything(app):
 def test_inspector_has_no_write_permission_anywhere(app):
     inspector = user("inspector")
     read_only = {P.VIEW, P.VIEW_REGISTRY, P.READ_AUDIT}
-    assert set(WRITE_PERMISSIONS) == set(Permission) - read_only
+    # INSPECT writes the inspection's own records (docflow/inspection), never a case
+    assert set(WRITE_PERMISSIONS) == set(Permission) - read_only - {P.INSPECT}
     for obj in (None, Item(), object(), Item(*ALL_CODES), *(Item(c) for c in ALL_CODES)):
         for perm in WRITE_PERMISSIONS:
             assert not has_permission(inspector, perm, obj), (perm, obj)
