@@ -2,7 +2,8 @@
 
 ``EXTRACTION_MODE`` decides who does the work: ``thread`` (default; a worker thread in the web
 process, woken by uploads), ``sync`` (right after the upload's commit — tests, small installs),
-``off`` (an external ``flask --app docflow registry worker``). A failed extraction is recorded on
+``off`` (an external ``flask --app docflow registry worker``); with ``BROKER_URL`` set, one Celery
+task per file (:mod:`docflow.worker_tasks`). A failed extraction is recorded on
 the file; the item and its other files are never touched by it.
 """
 
@@ -30,6 +31,11 @@ STALE_AFTER = dt.timedelta(minutes=30)
 
 def schedule(app: Flask | None = None) -> None:
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config.get("BROKER_URL"):  # Celery workers on any machine (docflow/worker_tasks.py)
+        from docflow.worker_tasks import queue_extraction
+
+        queue_extraction()
+        return
     mode = app.config.get("EXTRACTION_MODE", "thread")
     if mode == "sync":
         process_pending()
