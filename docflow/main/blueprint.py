@@ -12,9 +12,13 @@ from flask import (
     session,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from docflow.core import audit
+from docflow.core import (
+    access_log,
+    audit,
+    history_text_models,  # noqa: F401  (audit_hidden in the metadata)
+)
 from docflow.core.calendar import get_calendar
 from docflow.core.security import ROLE_TITLES, Permission, Role, has_permission
 from docflow.core.settings import get_setting
@@ -24,7 +28,23 @@ from docflow.org.models import Subdivision, User
 
 bp = Blueprint("main", __name__)
 
-AUDIT_PAGE_SIZE = 50
+
+@bp.app_template_filter("rule_words")
+def rule_words_filter(text):
+    """Rule ids a user reads ("R-REG-5") → the law's article in words, the id in a tooltip."""
+    from docflow.core.rules_text import rule_words
+
+    return rule_words(text)
+
+
+@bp.app_context_processor
+def _history_helpers() -> dict:
+    def history_sentences(rows):
+        from docflow.main.history import item_history
+
+        return item_history(list(rows))
+
+    return {"history_sentences": history_sentences}
 
 
 @bp.route("/")
@@ -91,7 +111,10 @@ def set_language(code: str):
         abort(404)
     session["lang"] = code
     if current_user.is_authenticated and current_user.locale != code:
-        current_user.locale = code
+        # A language switch is not business history: remembered on the user without an audit
+        # entry (a statement, not a tracked change), logged in the access log instead.
+        db.session.execute(update(User).where(User.id == current_user.id).values(locale=code))
+        access_log.record("language", current_user)
         db.session.commit()
     return redirect(_safe_next(request.form.get("next")))
 
@@ -99,16 +122,23 @@ def set_language(code: str):
 @bp.route("/audit")
 @login_required
 def audit_log():
+    """The audit trail as readable sentences, with filters (who, what, when, item)."""
     if not has_permission(current_user, Permission.READ_AUDIT):
         abort(403)
-    before = request.args.get("before", type=int)
-    query = select(audit.AuditEntry).order_by(audit.AuditEntry.seq.desc()).limit(AUDIT_PAGE_SIZE)
-    if before:
-        query = query.where(audit.AuditEntry.seq < before)
-    entries = list(db.session.scalars(query))
+    from docflow.core import history_text
+    from docflow.main import history
+
+    filters = history.Filters.from_args(request.args)
+    lines = history.lines(filters)
     verified = audit.verify() if request.args.get("verify") else None
     return render_template(
-        "main/audit.html", entries=entries, verified=verified, page_size=AUDIT_PAGE_SIZE
+        "main/audit.html",
+        lines=lines,
+        filters=filters,
+        groups=history_text.groups(),
+        people=history.people(),
+        verified=verified,
+        page_size=history.PAGE_SIZE,
     )
 
 
