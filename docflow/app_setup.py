@@ -82,24 +82,36 @@ def setup_app(app: Flask) -> None:
 
 def _import_models() -> None:
     # Every model module, so metadata (and Alembic autogenerate) sees the whole schema.
+    import docflow.analytics.facts
+    import docflow.analytics.models
     import docflow.core.access_log
     import docflow.core.audit
     import docflow.core.numbering
     import docflow.core.saved_search
     import docflow.core.settings
+    import docflow.core.tasks
     import docflow.core.workflow
     import docflow.exchange.models
     import docflow.exchange.wiring
+    import docflow.inspection.models
+    import docflow.inspection.workflow
+    import docflow.org.admin_models
     import docflow.org.models
+    import docflow.org.substitutes
+    import docflow.outgoing.approval
+    import docflow.outgoing.dispatch_models
+    import docflow.outgoing.docx_templates
     import docflow.outgoing.letters
     import docflow.outgoing.models
+    import docflow.outgoing.public_models
     import docflow.protocols.models
     import docflow.protocols.workflow
     import docflow.registry.models
     import docflow.registry.workflow
     import docflow.routing.models
     import docflow.routing.operations
-    import docflow.routing.workflow  # noqa: F401
+    import docflow.routing.workflow
+    import docflow.worker_tasks  # noqa: F401  (the background tasks: docflow.core.tasks)
 
 
 def _setup_login(app: Flask) -> None:
@@ -177,6 +189,13 @@ def _register_blueprints(app: Flask) -> None:
     from docflow.registry.blueprint import bp as registry_bp
 
     app.register_blueprint(main_bp)
+    from docflow.analytics.views import bp as analytics_bp
+
+    app.register_blueprint(analytics_bp)
+    import docflow.org.admin_settings_views
+    import docflow.org.admin_views  # the admin pages, on the org blueprint
+    import docflow.org.substitutes_views  # the substitutes page, on the org blueprint
+
     app.register_blueprint(org_bp)
     app.register_blueprint(registry_bp)
     import docflow.routing.repeat_views
@@ -192,6 +211,22 @@ def _register_blueprints(app: Flask) -> None:
     from docflow.outgoing.views import bp as outgoing_bp
 
     app.register_blueprint(outgoing_bp)
+    import docflow.inspection.views_remediation  # routes on the inspection blueprint
+    from docflow.inspection.views import bp as inspection_bp
+
+    app.register_blueprint(inspection_bp)
+    from docflow.outgoing.letter_views import bp as letters_bp
+
+    app.register_blueprint(letters_bp)
+    from docflow.outgoing.template_views import bp as letter_templates_bp
+
+    app.register_blueprint(letter_templates_bp)
+    from docflow.outgoing.dispatch_views import bp as dispatch_bp
+    from docflow.outgoing.public_views import bp as verification_bp
+
+    app.register_blueprint(dispatch_bp)
+    app.register_blueprint(verification_bp)  # /v/<id>/<hash>: the letters' QR codes, no login
+    import docflow.outgoing.dispatch_api
     import docflow.outgoing.letters_api
     import docflow.registry.api
     import docflow.registry.links_api

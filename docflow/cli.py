@@ -188,10 +188,14 @@ def audit_verify() -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from docflow.analytics.cli import analytics_cli
     from docflow.core.access_log import access_log_command
     from docflow.core.backup_cli import backup_cli
     from docflow.core.calendar_cli import calendar_cli
     from docflow.exchange.cli import cases_cli
+    from docflow.inspection.cli import inspection_cli
+    from docflow.org.substitutes_cli import org_cli
+    from docflow.outgoing.letters_cli import letters_cli
     from docflow.outgoing.pki_cli import pki_cli  # also adds ``users set``
     from docflow.protocols.cli import protocols_cli
     from docflow.registry.cli import registry_cli
@@ -210,7 +214,11 @@ def register_cli(app: Flask) -> None:
         routing_cli,
         protocols_cli,
         cases_cli,
+        inspection_cli,
         pki_cli,
+        letters_cli,
+        org_cli,
+        analytics_cli,
     )
     for command in commands:
         app.cli.add_command(command)

@@ -36,6 +36,17 @@ class DefaultConfig:
     LOGIN_THROTTLE_ATTEMPTS = 5
     LOGIN_THROTTLE_WINDOW_SECONDS = 15 * 60
     SERVER_TIMING = False
+    # SMTP for e-mailing signed letters (docflow.outgoing.dispatch_mail); without SMTP_HOST the
+    # reminders' MAIL_* settings are used.
+    SMTP_HOST: str | None = None
+    SMTP_PORT = 25
+    SMTP_USER: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_FROM: str | None = None
+    SMTP_STARTTLS = False
+    SMTP_TIMEOUT = 15
+    # analytics: how long a computed list of emerging problems may be reused after new writes
+    ANALYTICS_PROBLEMS_MAX_AGE = 300
 
 
 def _parse_env_value(raw: str) -> Any:

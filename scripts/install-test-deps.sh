@@ -10,17 +10,21 @@
 # provide the tools some other way).
 set -euo pipefail
 
-# What the app itself uses (receipt slips need DejaVu fonts; OCR needs Tesseract kaz+rus)…
+# What the app itself uses (receipt slips need DejaVu fonts; OCR needs Tesseract kaz+rus;
+# letters are DOCX templates converted to PDF/A by LibreOffice, Times New Roman → Liberation Serif)…
 PACKAGES=(
     tesseract-ocr
     tesseract-ocr-kaz
     tesseract-ocr-rus
     tesseract-ocr-eng
     fonts-dejavu-core
+    libreoffice-writer-nogui
+    fonts-liberation2
 )
 # …and what only the tests need. DOCFLOW_DEPS=runtime (scripts/run.sh) installs the first set.
 if [[ "${DOCFLOW_DEPS:-test}" != runtime ]]; then
-    PACKAGES+=(postgresql chromium poppler-utils)
+    # redis-server: the throwaway broker of the Celery tests (tests/tasks, marker "redis")
+    PACKAGES+=(postgresql chromium poppler-utils redis-server)
 fi
 
 log() { echo "install-test-deps: $*" >&2; }

@@ -42,6 +42,10 @@ def base_config(url: str, **extra) -> dict:
         "SQLITE_BUSY_TIMEOUT_MS": 5000,
         "STORAGE_BACKEND": "memory",
         "EXTRACTION_MODE": "sync",
+        "ANALYTICS_PROBLEMS_MAX_AGE": 0,  # every write shows at once
+        # fpdf2 letters (fast); LibreOffice where a test asks (tests/outgoing/test_letter_render.py)
+        # or the whole run does: DOCFLOW_PDF_RENDERER=libreoffice
+        "PDF_RENDERER": os.environ.get("DOCFLOW_PDF_RENDERER", "builtin"),
         **extra,
     }
 

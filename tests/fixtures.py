@@ -100,3 +100,39 @@ def routed(make_item, users):
         return item
 
     return walk
+
+
+# --- one Chromium per test process --------------------------------------------------------------
+# Playwright's sync API runs an event loop in the thread while it is alive, so a second
+# ``sync_playwright()`` in the same process fails: every browser test shares this one.
+
+CHROMIUM = __import__("os").environ.get("DOCFLOW_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    # the fake NCALayer's self-signed wss://127.0.0.1 (tests/outgoing/test_ncalayer_page.py)
+    "--ignore-certificate-errors",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    import os
+    import shutil
+
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(
+                f"Chromium not found at {CHROMIUM}: scripts/install-test-deps.sh installs it"
+            )
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -54,13 +54,26 @@ class CaseFact(db.Model):
     refreshed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     __table_args__ = (
-        Index("ix_analytics_case_open_due", "timeliness", "due_date"),
+        Index("ix_analytics_case_open_due", "timeliness", "day", "due_date"),
         Index("ix_analytics_case_district_topic", "district", "topic", "day"),
+        Index("ix_analytics_case_subdivision_day", "subdivision", "day"),
+        Index("ix_analytics_case_kind_day", "kind", "day"),
     )
 
 
-# The dimensions a daily aggregate row is keyed by ("" stands for none: NULLs break uniqueness).
-DIMENSIONS = ("day", "kind", "channel", "subdivision", "district", "topic", "source")
+# A daily aggregate row counts the cases of one day with one value of one dimension: "all" (every
+# case), each single dimension, and the district × topic pair of the problem map. Keyed by one
+# dimension at a time, a day has a few hundred rows whatever the number of cases (all dimensions
+# at once would give nearly one row per case). A dashboard with filters reads the facts instead.
+ROLLUPS = ("all", "kind", "channel", "subdivision", "district", "topic", "source", "district_topic")
+# Each rollup also by month ("kind@m"…, ``day`` the month's first day): long periods sum those.
+MONTHLY = "@m"
+
+
+def monthly(dim: str) -> str:
+    return dim + MONTHLY
+
+
 MEASURES = (
     "n",
     "on_time",
@@ -80,12 +93,9 @@ class DailyAggregate(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    kind: Mapped[str] = mapped_column(String(32), nullable=False)
-    channel: Mapped[str] = mapped_column(String(32), nullable=False)
-    subdivision: Mapped[str] = mapped_column(String(64), nullable=False, default="")
-    district: Mapped[str] = mapped_column(String(64), nullable=False, default="")
-    topic: Mapped[str] = mapped_column(String(64), nullable=False, default="")
-    source: Mapped[str] = mapped_column(String(16), nullable=False, default="native")
+    dim: Mapped[str] = mapped_column(String(16), nullable=False)
+    # the value ("" when the case has none; "DISTRICT|topic" for district_topic)
+    value: Mapped[str] = mapped_column(String(140), nullable=False, default="")
     n: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     on_time: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     late: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -97,10 +107,7 @@ class DailyAggregate(db.Model):
     rated: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     rating_sum: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
 
-    __table_args__ = (
-        UniqueConstraint(*DIMENSIONS, name="uq_analytics_daily_key"),
-        Index("ix_analytics_daily_day", "day"),
-    )
+    __table_args__ = (UniqueConstraint("dim", "day", "value", name="uq_analytics_daily_key"),)
 
 
 class DirtyCase(db.Model):

@@ -17,15 +17,18 @@ significant first (smallest p, i.e. largest −log₁₀ p), ties by count. Sett
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
+import threading
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from docflow.analytics.models import CaseFact
+from docflow.analytics.models import CaseFact, DailyAggregate
 from docflow.analytics.topics import group_label, group_similar
 from docflow.core.settings import get_setting
 from docflow.extensions import db
@@ -96,16 +99,155 @@ class Problem:
         }
 
 
-def _densest(days: list[tuple[dt.date, int]], window: int) -> list[tuple[dt.date, int]]:
-    """The cases (sorted by day) of the window of ``window`` days holding most of them."""
-    best: list[tuple[dt.date, int]] = []
-    j = 0
-    for i in range(len(days)):
-        while days[i][0] - days[j][0] >= dt.timedelta(days=window):
+def _densest(days: list[tuple[dt.date, int]], window: int) -> tuple[dt.date, dt.date, int]:
+    """(first day, last day, cases) of the ``window``-day stretch holding most cases; ``days``
+    are (day, cases that day), sorted."""
+    best = (days[0][0], days[0][0], 0)
+    j, total = 0, 0
+    for day, n in days:
+        total += n
+        while day - days[j][0] >= dt.timedelta(days=window):
+            total -= days[j][1]
             j += 1
-        if i - j + 1 > len(best):
-            best = days[j : i + 1]
+        if total > best[2]:
+            best = (days[j][0], day, total)
     return best
+
+
+Cell = tuple[str, str]  # (district, topic code or "~groupN")
+
+
+Burst = tuple[Cell, dt.date, dt.date, int, int]  # cell, first and last day, cases, cases before
+
+
+def _bursts(
+    cells: dict[Cell, dict[dt.date, int]], date_from: dt.date, date_to: dt.date, conf: dict
+) -> list[Burst]:
+    """Each cell's densest window inside the period, and the period's cases before it."""
+    out: list[Burst] = []
+    for key, per_day in cells.items():
+        in_period = sorted((d, n) for d, n in per_day.items() if date_from <= d <= date_to)
+        if sum(n for _d, n in in_period) < int(conf["min_count"]):
+            continue
+        first, last, k = _densest(in_period, int(conf["window_days"]))
+        out.append((key, first, last, k, sum(n for d, n in in_period if d < first)))
+    return out
+
+
+def _judge(
+    bursts: list[Burst],
+    before: dict[Cell, int],
+    names: dict[Cell, str],
+    history_start: dt.date,
+    date_from: dt.date,
+    date_to: dt.date,
+    conf: dict[str, Any],
+) -> list[Problem]:
+    """The bursts that are problems. ``before``: each cell's cases in the baseline days before
+    the period; the usual rate of a cell is what came before its densest window: the baseline
+    days plus the period's days before the window."""
+    window, baseline = int(conf["window_days"]), int(conf["baseline_days"])
+    min_count, alpha = int(conf["min_count"]), float(conf["alpha"])
+    # The densest of the period's windows is searched: its surprise is corrected for the number of
+    # windows looked at (a scan-statistic Bonferroni bound).
+    windows = max(1.0, ((date_to - date_from).days + 1) / window)
+    # The history may be shorter than the baseline (a new office, an import of one year).
+    since = min(max(date_from - dt.timedelta(days=baseline), history_start), date_from)
+    problems: list[Problem] = []
+    for key, first, last, k, earlier in bursts:
+        if k < min_count:
+            continue
+        days = max((first - since).days, window)
+        b = before.get(key, 0) + earlier
+        lam = window * (b + 0.5) / days
+        p = min(1.0, poisson_tail(k, lam) * windows)
+        if p > alpha:
+            continue
+        group = key[1].startswith("~")
+        problems.append(
+            Problem(
+                district=key[0],
+                topic=names.get(key, key[1]),
+                topic_code=None if group else key[1],
+                count=k,
+                first=first,
+                last=last,
+                expected=lam,
+                p_value=p,
+            )
+        )
+    problems.sort(key=lambda p: (p.p_value, -p.count, p.district, p.topic))
+    return problems
+
+
+def _split(
+    by_day: dict[dt.date, int], date_from: dt.date, since: dt.date
+) -> tuple[dict[dt.date, int], int]:
+    period = {d: n for d, n in by_day.items() if d >= date_from}
+    return period, sum(n for d, n in by_day.items() if since <= d < date_from)
+
+
+def _groups(
+    loose: dict[str, list[tuple[dt.date, int, str]]], min_count: int
+) -> tuple[dict[Cell, list[tuple[dt.date, int]]], dict[Cell, str]]:
+    """Appeals no topic covers, per district: groups of similar wording (cases by day)."""
+    cells: dict[Cell, list[tuple[dt.date, int]]] = {}
+    names: dict[Cell, str] = {}
+    for district, entries in loose.items():
+        entries.sort()
+        groups = group_similar([w for _d, _i, w in entries])
+        for n, group in enumerate(groups):
+            if len(group) < min_count:
+                continue
+            key = (district, f"~group{n}")
+            cells[key] = [(entries[i][0], entries[i][1]) for i in group]
+            names[key] = group_label([entries[i][2] for i in group])
+    return cells, names
+
+
+def _by_day(cases: list[tuple[dt.date, int]]) -> dict[dt.date, int]:
+    out: dict[dt.date, int] = defaultdict(int)
+    for day, _id in cases:
+        out[day] += 1
+    return out
+
+
+def _cell_of(p: Problem, names: dict[Cell, str]) -> Cell:
+    if p.topic_code:
+        return (p.district, p.topic_code)
+    return next(k for k, v in names.items() if v == p.topic and k[0] == p.district)
+
+
+def detect(rows, date_from: dt.date, date_to: dt.date, conf: dict[str, Any]) -> list[Problem]:
+    """The problems in ``rows`` of (item id, day, district, topic or None, content words)."""
+    cases: dict[Cell, list[tuple[dt.date, int]]] = defaultdict(list)
+    loose: dict[str, list[tuple[dt.date, int, str]]] = defaultdict(list)
+    for item_id, day, district, topic, words in rows:
+        if topic:
+            cases[(district, topic)].append((day, item_id))
+        elif words:
+            loose[district].append((day, item_id, words))
+    grouped, names = _groups(loose, int(conf["min_count"]))
+    cases.update(grouped)
+    history_start = min((row[1] for row in rows), default=date_from)
+    since = date_from - dt.timedelta(days=int(conf["baseline_days"]))
+    cells, before = {}, {}
+    for key, found in cases.items():
+        cells[key], before[key] = _split(_by_day(found), date_from, since)
+    bursts = _bursts(cells, date_from, date_to, conf)
+    problems = _judge(bursts, before, names, history_start, date_from, date_to, conf)
+    for p in problems:
+        found = cases[_cell_of(p, names)]
+        p.item_ids = [i for d, i in sorted(found) if p.first <= d <= p.last]
+    return problems
+
+
+# Appeals no topic covers are grouped by wording one by one: the most recent ones only.
+LOOSE_LIMIT = 4000
+
+
+_CACHE: dict[tuple, tuple[float, int, list[Problem]]] = {}
+_CACHE_LOCK = threading.Lock()
 
 
 def find_problems(
@@ -115,83 +257,108 @@ def find_problems(
     subdivisions: list[str] | None = None,
     districts: list[str] | None = None,
 ) -> list[Problem]:
-    """The period's emerging problems, most significant first (the facts must be fresh)."""
+    """The period's emerging problems, most significant first (the facts must be fresh).
+
+    A scan over a million cases takes about half a second on SQLite, so a result is kept: it
+    is reused while the aggregates are unchanged (``facts.version()``), and for up to
+    ``ANALYTICS_PROBLEMS_MAX_AGE`` seconds (default 300) after they changed — a problem is
+    a matter of days, not of the last registration.
+    """
+    from flask import current_app
+
+    from docflow.analytics.facts import version
+
+    key = (
+        id(current_app._get_current_object()),
+        str(db.engine.url),
+        date_from,
+        date_to,
+        tuple(subdivisions or ()),
+        tuple(districts or ()),
+        repr(sorted(settings().items())),
+    )
+    max_age = float(current_app.config.get("ANALYTICS_PROBLEMS_MAX_AGE", 300))
+    now, current = time.monotonic(), version()
+    found = _CACHE.get(key)
+    if found is not None and (found[1] == current or now - found[0] < max_age):
+        return [copy.copy(p) for p in found[2]]
+    problems = _find_problems(date_from, date_to, subdivisions, districts)
+    with _CACHE_LOCK:
+        if len(_CACHE) > 64:
+            _CACHE.clear()
+        _CACHE[key] = (now, current, problems)
+    return [copy.copy(p) for p in problems]
+
+
+def _find_problems(
+    date_from: dt.date,
+    date_to: dt.date,
+    subdivisions: list[str] | None,
+    districts: list[str] | None,
+) -> list[Problem]:
+    """The scan itself (see :func:`find_problems`).
+
+    Cases with a topic are counted per district, topic and day from the daily aggregates (the
+    period by day, the baseline as one sum per cell: grouped queries, whatever the number of
+    cases); only appeals no topic covers are read one by one (the latest ``LOOSE_LIMIT``), to
+    group them by wording."""
+    from docflow.analytics.queries import Filters, densest_windows, district_topic_totals
+
     conf = settings()
-    start = date_from - dt.timedelta(days=int(conf["baseline_days"]) + int(conf["window_days"]))
-    query = select(
-        CaseFact.item_id, CaseFact.day, CaseFact.district, CaseFact.topic, CaseFact.words
-    ).where(CaseFact.day >= start, CaseFact.day <= date_to, CaseFact.district.is_not(None))
+    since = date_from - dt.timedelta(days=int(conf["baseline_days"]))
+    where = list(districts or [])
+    period = Filters(date_from, date_to, districts=where)
+    bursts = list(densest_windows(period, int(conf["window_days"]), int(conf["min_count"])))
+    before: dict[Cell, int] = dict(
+        district_topic_totals(Filters(since, date_from - dt.timedelta(days=1), districts=where))
+    )
+    loose_query = (
+        select(CaseFact.day, CaseFact.item_id, CaseFact.district, CaseFact.words)
+        .where(
+            CaseFact.day >= since,
+            CaseFact.day <= date_to,
+            CaseFact.district.is_not(None),
+            CaseFact.topic.is_(None),
+            CaseFact.words.is_not(None),
+        )
+        .order_by(CaseFact.day.desc())
+        .limit(LOOSE_LIMIT)
+    )
     if districts:
-        query = query.where(CaseFact.district.in_(districts))
-    problems = detect(db.session.execute(query).all(), date_from, date_to, conf)
+        loose_query = loose_query.where(CaseFact.district.in_(districts))
+    loose: dict[str, list[tuple[dt.date, int, str]]] = defaultdict(list)
+    for day, item_id, district, words in db.session.execute(loose_query):
+        loose[district].append((day, item_id, words))
+    grouped, names = _groups(loose, int(conf["min_count"]))
+    group_cells: dict[Cell, dict[dt.date, int]] = {}
+    for key, found in grouped.items():
+        group_cells[key], before[key] = _split(_by_day(found), date_from, since)
+    bursts += _bursts(group_cells, date_from, date_to, conf)
+    history_start = (
+        db.session.scalar(select(func.min(DailyAggregate.day)).where(DailyAggregate.dim == "all"))
+        or date_from
+    )
+    problems = _judge(bursts, before, names, history_start, date_from, date_to, conf)
+    for p in problems:
+        if p.topic_code:
+            p.item_ids = list(
+                db.session.scalars(
+                    select(CaseFact.item_id)
+                    .where(
+                        CaseFact.district == p.district,
+                        CaseFact.topic == p.topic_code,
+                        CaseFact.day >= p.first,
+                        CaseFact.day <= p.last,
+                    )
+                    .order_by(CaseFact.day, CaseFact.item_id)
+                )
+            )
+        else:
+            found = grouped[_cell_of(p, names)]
+            p.item_ids = [i for d, i in sorted(found) if p.first <= d <= p.last]
     _describe(problems)
     if subdivisions:
         problems = [p for p in problems if p.subdivision in subdivisions]
-    return problems
-
-
-def detect(rows, date_from: dt.date, date_to: dt.date, conf: dict[str, Any]) -> list[Problem]:
-    """The problems in ``rows`` of (item id, day, district, topic or None, content words)."""
-    window, baseline = int(conf["window_days"]), int(conf["baseline_days"])
-    min_count, alpha = int(conf["min_count"]), float(conf["alpha"])
-    cells: dict[tuple[str, str], list[tuple[dt.date, int]]] = defaultdict(list)
-    loose: dict[str, list[tuple[dt.date, int, str]]] = defaultdict(list)
-    for item_id, day, district, topic, words in rows:
-        if topic:
-            cells[(district, topic)].append((day, item_id))
-        elif words:
-            loose[district].append((day, item_id, words))
-    # the topic code of a cell, or (no topic) the group's most frequent words
-    codes: dict[tuple[str, str], str | None] = {key: key[1] for key in cells}
-    names: dict[tuple[str, str], str] = {key: key[1] for key in cells}
-    for district, entries in loose.items():
-        entries.sort()
-        groups = group_similar([w for _d, _i, w in entries])
-        for n, group in enumerate(groups):
-            if len(group) < min_count:
-                continue
-            key = (district, f"~group{n}")
-            cells[key] = [(entries[i][0], entries[i][1]) for i in group]
-            codes[key] = None
-            names[key] = group_label([entries[i][2] for i in group])
-
-    # The history may be shorter than the baseline (a new office, an import of one year).
-    history_start = min((row[1] for row in rows), default=date_from)
-    # The densest of the period's windows is searched: its surprise is corrected for the number of
-    # windows looked at (a scan-statistic Bonferroni bound).
-    windows = max(1.0, ((date_to - date_from).days + 1) / window)
-    problems: list[Problem] = []
-    for key, cases in cells.items():
-        cases.sort()
-        in_period = [c for c in cases if date_from <= c[0] <= date_to]
-        if len(in_period) < min_count:
-            continue
-        burst = _densest(in_period, window)
-        k = len(burst)
-        if k < min_count:
-            continue
-        begin = burst[0][0]
-        since = max(begin - dt.timedelta(days=baseline), history_start)
-        days = max((begin - since).days, window)
-        b = sum(1 for d, _i in cases if since <= d < begin)
-        lam = window * (b + 0.5) / days
-        p = min(1.0, poisson_tail(k, lam) * windows)
-        if p > alpha:
-            continue
-        problems.append(
-            Problem(
-                district=key[0],
-                topic=names[key],
-                topic_code=codes[key],
-                count=k,
-                first=burst[0][0],
-                last=burst[-1][0],
-                expected=lam,
-                p_value=p,
-                item_ids=[i for _d, i in burst],
-            )
-        )
-    problems.sort(key=lambda p: (p.p_value, -p.count, p.district, p.topic))
     return problems
 
 

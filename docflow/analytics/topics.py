@@ -92,19 +92,37 @@ def content_words(text: str) -> list[str]:
     return similarity.content_words(text or "")
 
 
+def _keys(text: str) -> set[str]:
+    # word roots (their first five letters, folded) — candidates share at least one
+    return {w[:5] for w in content_words(text) if len(w) >= 3}
+
+
 def group_similar(texts: Sequence[str]) -> list[list[int]]:
-    """Indices of ``texts`` grouped by wording (groups of one included), largest first."""
+    """Indices of ``texts`` grouped by wording (groups of one included), largest first.
+
+    Each text joins the group it is most similar to (the registry's wording similarity against
+    the group's first members) when that reaches GROUP_SIMILARITY; only groups sharing a word
+    root with it are compared (an inverted index), so thousands of texts group in a moment."""
     groups: list[list[int]] = []
+    index: dict[str, set[int]] = {}
     for i, text in enumerate(texts):
+        keys = _keys(text)
+        candidates = set().union(*(index.get(k, set()) for k in keys)) if keys else set()
         best, best_score = None, 0.0
-        for g in groups:
-            score = max(similarity.wording_similarity(text, texts[j]) for j in g[:5])
+        for g in candidates:
+            members = groups[g]
+            score = max(similarity.wording_similarity(text, texts[j]) for j in members[:5])
             if score > best_score:
                 best, best_score = g, score
         if best is not None and best_score >= GROUP_SIMILARITY:
-            best.append(i)
+            groups[best].append(i)
+            if len(groups[best]) <= 5:
+                for k in keys:
+                    index.setdefault(k, set()).add(best)
         else:
             groups.append([i])
+            for k in keys:
+                index.setdefault(k, set()).add(len(groups) - 1)
     return sorted(groups, key=len, reverse=True)
 
 

@@ -185,6 +185,17 @@ def dashboard():
     )
     by = {d: _breakdown(filters, d, labels) for d in ("kind", "channel", "subdivision", "district")}
     ratings = [r for r in by["subdivision"]["rows"] if r["rating_mean"] is not None]
+    ratings_chart = charts.bars(
+        [
+            charts.Bar(
+                r["label"],
+                r["rating_mean"],
+                _cases_url(filters, subdivision=r["value"], measure="rated"),
+            )
+            for r in ratings
+        ],
+        title=str(_l("Applicants' ratings by subdivision")),
+    )
     heat = q.heatmap(filters)
     heat_chart = charts.heatmap(
         [(d, labels.district(d)) for d in heat["districts"]],
@@ -218,6 +229,7 @@ def dashboard():
         timeliness_chart=timeliness_chart,
         by=by,
         ratings=ratings,
+        ratings_chart=ratings_chart,
         heat=heat,
         heat_chart=heat_chart,
         geo_chart=geo_chart,

@@ -58,6 +58,7 @@ class Permission(StrEnum):
     READ_AUDIT = "read_audit"
     MANAGE_ORG = "manage_org"
     MANAGE_USERS = "manage_users"
+    INSPECT = "inspect"  # run inspections of office work, record findings (R-AUDIT-1); no case
 
 
 R, P = Role, Permission
@@ -71,12 +72,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     R.HEAD: frozenset({P.VIEW, P.ASSIGN, P.ANSWER, P.APPROVE}),
     R.EXECUTOR: frozenset({P.VIEW, P.ANSWER}),
     R.OFFICIAL: frozenset({P.VIEW, P.HOLD_RECEPTION, P.APPROVE_SCHEDULE}),
-    R.INSPECTOR: frozenset({P.VIEW, P.VIEW_REGISTRY, P.READ_AUDIT}),
+    R.INSPECTOR: frozenset({P.VIEW, P.VIEW_REGISTRY, P.READ_AUDIT, P.INSPECT}),
     R.ADMIN: frozenset({P.VIEW, P.VIEW_REGISTRY, P.READ_AUDIT, P.MANAGE_ORG, P.MANAGE_USERS}),
 }
 
-# Permissions that change something. Inspectors must never get one (read-only auditors).
-WRITE_PERMISSIONS = frozenset(set(Permission) - {P.VIEW, P.VIEW_REGISTRY, P.READ_AUDIT})
+# Permissions that change something. Inspectors must never get one (read-only auditors); INSPECT
+# writes only the inspection's own records (runs, findings, remediation tasks), never a case.
+WRITE_PERMISSIONS = frozenset(set(Permission) - {P.VIEW, P.VIEW_REGISTRY, P.READ_AUDIT, P.INSPECT})
 
 
 @runtime_checkable

@@ -19,13 +19,27 @@ cases_cli = AppGroup("cases", help="Whole cases in and out (JSON Lines, e-Otinis
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--source", default=None, help="Where the cases come from (default: file name).")
 @click.option("--replace", is_flag=True, help="Replace cases imported before with newer records.")
-def cases_import(path: str, source: str | None, replace: bool) -> None:
+@click.option(
+    "--background", is_flag=True, help="Store the file and import it as a task (on a worker)."
+)
+def cases_import(path: str, source: str | None, replace: bool, background: bool) -> None:
     """Import cases: all or nothing; the first bad line is named with its field and reason."""
     from docflow.cli import _as_cli_actor
     from docflow.exchange.importer import ImportFailed, import_cases
 
     _as_cli_actor()
     source = source or os.path.splitext(os.path.basename(path))[0]
+    if background:  # the file goes to the shared storage, the import to the task queue
+        from docflow.core import tasks
+        from docflow.core.storage import get_storage
+
+        with open(path, "rb") as raw:
+            key = get_storage().save(raw).key
+        run = tasks.run_or_enqueue("exchange.import_cases", key, source, replace)
+        if run.state == "failed":
+            raise click.ClickException(f"{run.error}; nothing was imported")
+        click.echo(f"task run {run.key}: {run.state}")
+        return
     size = os.path.getsize(path)
     with (
         open(path, encoding="utf-8") as lines,

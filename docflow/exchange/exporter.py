@@ -128,7 +128,7 @@ class _Writer:
             "has_been_hearing": False,
             "prolong_count": len(extensions),
             "prolong_days": sum((e.new_due - e.old_due).days for e in extensions),
-            "rating": None,
+            "rating": _rating(item.id),
             "status": status_of(item, any(f.partial for f in forwardings)),
             "events": events,
         }
@@ -218,6 +218,8 @@ class _Writer:
                     "language": item.language,
                 },
             )
+        for event_at, event in _letter_events(item.id, self.person):
+            add(event_at, event)
         for h in db.session.scalars(
             select(WorkflowHistory)
             .where(
@@ -248,6 +250,13 @@ def _drop_none(event: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in event.items() if v is not None}
 
 
+def export_case(item: IncomingItem) -> dict[str, Any]:
+    """One case's record, as a line of the export has it (e.g. for an e-Otinish package)."""
+    case = db.session.scalar(select(ImportedCase).where(ImportedCase.item_id == item.id))
+    writer = _Writer()
+    return writer.imported(item, case) if case is not None else writer.native(item)
+
+
 def export_cases(date_from: dt.date | None = None, date_to: dt.date | None = None) -> Iterator[str]:
     """The lines of the export (no newline), cases registered from ``date_from`` to ``date_to``."""
     writer = _Writer()
@@ -272,3 +281,42 @@ def export_cases(date_from: dt.date | None = None, date_to: dt.date | None = Non
             case = cases.get(item_id)
             record = writer.imported(item, case) if case is not None else writer.native(item)
             yield records.dumps(record)
+
+
+def _rating(item_id: int) -> int | None:
+    """The applicant's rating of the case's answer (R-ANS-3), from the verification page or a call."""
+    from docflow.outgoing.public_models import rating_of_item
+
+    return rating_of_item(item_id)
+
+
+def _letter_events(item_id: int, person) -> list[tuple[dt.datetime, dict[str, Any]]]:
+    """Signed answer letters as ``answered`` events (with their outgoing numbers), and the
+    applicant's rating as a ``rated`` event."""
+    from docflow.outgoing.letter_models import Letter
+    from docflow.outgoing.public_models import AnswerRating
+
+    out: list[tuple[dt.datetime, dict[str, Any]]] = []
+    letters = db.session.scalars(
+        select(Letter)
+        .where(Letter.item_id == item_id, Letter.kind == "answer", Letter.signed_at.is_not(None))
+        .order_by(Letter.id)
+    )
+    for letter in letters:
+        out.append(
+            (
+                letter.signed_at,
+                {
+                    "type": "answered",
+                    "final": letter.final,
+                    "signed_by": person(letter.signed_by_id),
+                    "outgoing_number": letter.reg_number,
+                    "character": letter.decision,
+                    "language": letter.language,
+                },
+            )
+        )
+        rating = db.session.scalar(select(AnswerRating).where(AnswerRating.letter_id == letter.id))
+        if rating is not None:
+            out.append((rating.at, {"type": "rated", "rating": rating.score}))
+    return out

@@ -112,9 +112,7 @@ class SignUp(WorkflowMixin, db.Model):
     objection_due: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     objection: Mapped[str | None] = mapped_column(Text, nullable=True)
     inclusion_notice_due: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
-    inclusion_notice_sent_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     time_notice_due: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
-    time_notice_sent_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     came: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     oral_questions: Mapped[str | None] = mapped_column(Text, nullable=True)
     outcome: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -128,6 +126,19 @@ class SignUp(WorkflowMixin, db.Model):
 
     session: Mapped[ReceptionSession | None] = relationship(back_populates="signups")
     official: Mapped[Official] = relationship()
+
+    # R-RECV-11: when the notices went out is outgoing's record (its notices' "sent" state).
+    @property
+    def inclusion_notice_sent_on(self) -> dt.date | None:
+        from docflow.outgoing import notices
+
+        return notices.sent_on("signup", self.id, "signup_inclusion")
+
+    @property
+    def time_notice_sent_on(self) -> dt.date | None:
+        from docflow.outgoing import notices
+
+        return notices.sent_on("signup", self.id, "signup_time")
 
 
 class Minutes(db.Model):

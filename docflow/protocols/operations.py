@@ -24,7 +24,7 @@ from docflow.core.security import AccessDenied, Permission, has_permission
 from docflow.core.settings import get_setting
 from docflow.extensions import db
 from docflow.org.models import Official, User, subdivision_by_code
-from docflow.outgoing import hooks as outgoing
+from docflow.outgoing import notices as outgoing
 from docflow.protocols.models import (
     PRIORITY_CATEGORIES,
     Minutes,

@@ -38,6 +38,7 @@ from docflow.core.calendar import get_calendar
 from docflow.core.security import Permission, has_permission
 from docflow.core.views import require, run_write
 from docflow.extensions import db
+from docflow.i18n import format_date
 from docflow.org.models import Official, User
 from docflow.protocols import satisfaction, schedules
 from docflow.protocols.blueprint import bp, public_bp
@@ -324,7 +325,7 @@ def schedule_one_off():
         success=lambda session: _(
             "Reception of %(name)s planned on %(date)s.",
             name=official.full_name,
-            date=session.date.strftime("%d.%m.%Y"),
+            date=format_date(session.date),
         ),
         back=url_for("protocols.schedules_page", _anchor="sessions"),
         failure=lambda _exc: _render_schedules(one_off_form=form, status=422),
@@ -355,7 +356,7 @@ def _cancelled_messages(session: ReceptionSession, result) -> None:
     flash(
         _(
             "The reception of %(date)s is cancelled; %(n)d applicant(s) to notify.",
-            date=session.date.strftime("%d.%m.%Y"),
+            date=format_date(session.date),
             n=len(result.notices),
         ),
         "info",

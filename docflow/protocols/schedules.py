@@ -29,8 +29,9 @@ from docflow.core.security import Permission, require_permission
 from docflow.core.settings import get_setting
 from docflow.core.workflow import WorkflowError
 from docflow.extensions import db
+from docflow.i18n import format_date
 from docflow.org.models import Official, Organisation
-from docflow.outgoing import hooks as outgoing
+from docflow.outgoing import notices as outgoing
 from docflow.protocols.models import ReceptionSchedule, ReceptionSession, SignUp
 from docflow.protocols.workflow import SESSION, SIGNUP
 from docflow.registry.models import IncomingItem
@@ -345,7 +346,7 @@ def create_one_off(
         raise ScheduleError(_l("The date of the reception has passed."))
     cal = get_calendar()
     if not cal.is_working_day(date):
-        raise ScheduleError(_l("%(date)s is not a working day.", date=date.strftime("%d.%m.%Y")))
+        raise ScheduleError(_l("%(date)s is not a working day.", date=format_date(date)))
     clash = db.session.scalar(
         select(ReceptionSession).where(
             ReceptionSession.official_id == official.id,
@@ -424,28 +425,6 @@ def _fmt_time(t: dt.time) -> str:
     return t.strftime("%H:%M")
 
 
-def notice_texts(session: ReceptionSession, item: IncomingItem) -> dict[str, str]:
-    """The applicant's notice that the reception will not take place (R-RECV-8), kk and ru."""
-    official = session.official or db.session.get(Official, session.official_id)
-    positions = official.positions or {}
-    names = item.applicant_names or ""
-    date, start = _fmt_date(session.date), _fmt_time(session.start)
-    kk = (
-        f"Құрметті {names}! {official.full_name} ({positions.get('kk') or positions.get('ru', '')}) "
-        f"{date}, сағат {start} өткізуі тиіс азаматтарды жеке қабылдау дәлелді себеппен өтпейді. "
-        f"Сіздің {item.reg_number} нөмірлі өтінішіңіз бойынша қабылдаудың жаңа күні мен уақыты "
-        f"туралы Сізге қосымша хабарланады."
-    )
-    dear = "Уважаемый(-ая)" if len(item.applicants) <= 1 else "Уважаемые"
-    ru = (
-        f"{dear} {names}! Личный прием граждан, который {official.full_name} "
-        f"({positions.get('ru') or positions.get('kk', '')}) должен был провести {date} в {start}, "
-        f"не состоится по уважительной причине. О новой дате и времени приема по Вашему обращению "
-        f"№ {item.reg_number} Вам будет сообщено дополнительно."
-    )
-    return {"kk": kk, "ru": ru}
-
-
 def _notice(session: ReceptionSession, signup: SignUp) -> ApplicantNotice:
     item = db.session.get(IncomingItem, signup.item_id)
     return ApplicantNotice(
@@ -455,7 +434,7 @@ def _notice(session: ReceptionSession, signup: SignUp) -> ApplicantNotice:
         applicants=item.applicant_names,
         phones=[a.phone for a in item.applicants if a.phone],
         language=signup.language or item.language,
-        text=notice_texts(session, item),
+        text=outgoing.reception_cancelled_texts(session, item),  # outgoing owns the text
     )
 
 

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from docflow.core.calendar import get_calendar
 from docflow.core.security import Permission, Role
 from docflow.core.workflow import Param, Workflow, register, state, transition
+from docflow.i18n import format_date
 
 R, P = Role, Permission
 READERS = [R.CONTROLLER, R.OFFICIAL, R.INSPECTOR, R.ADMIN, R.REGISTRAR]
@@ -20,7 +21,7 @@ def _decision_day_reached(ctx):
     if s.decision_on is None or today < s.decision_on:
         return _l(
             "The refusal can be decided on %(date)s at the earliest (hearing, R-RECV-12).",
-            date=s.decision_on.isoformat() if s.decision_on else "—",
+            date=format_date(s.decision_on) if s.decision_on else "—",
         )
     return True
 

@@ -96,6 +96,7 @@ def parse_registration(payload: Any) -> RegistrationData:
         external_date=_date(payload.get("external_date"), "external_date"),
         page_count=page_count,
         from_reception=bool(payload.get("from_reception")),
+        from_meeting=bool(payload.get("from_meeting")),
         anonymous=bool(payload.get("anonymous")),
         signed=bool(payload.get("signed", True)),
         idempotency_key=_idempotency_key(
@@ -148,6 +149,7 @@ def item_json(item: IncomingItem, full: bool = True) -> dict[str, Any]:
         "due_date": item.due_date.isoformat() if item.due_date else None,
         "summary": item.summary,
         "from_reception": item.from_reception,
+        "from_meeting": item.from_meeting,
         "anonymous": item.anonymous,
         "url": url_for("registry.item", public_id=item.public_id, _external=True),
     }

@@ -237,6 +237,7 @@ def _registration_data(form: RegistrationForm) -> RegistrationData:
         external_date=form.external_date.data,
         page_count=form.page_count.data,
         from_reception=bool(form.from_reception.data),
+        from_meeting=bool(form.from_meeting.data),
         anonymous=bool(form.anonymous.data),
         signed=bool(form.signed.data),
         idempotency_key=f"form:{current_user.id}:{form.token.data}" if form.token.data else None,

@@ -69,6 +69,7 @@ class RegistrationForm(FlaskForm):
     page_count = IntegerField(_l("Pages"), validators=[Optional(), NumberRange(min=0, max=10000)])
     signed = BooleanField(_l("Signed by the applicant"), default=True)
     from_reception = BooleanField(_l("From personal reception"))
+    from_meeting = BooleanField(_l("From a reporting meeting"))
     link_to = HiddenField()
     link_kind = SelectField(_l("Link kind"), choices=choices(LINK_KINDS), default="repeat")
     files = MultipleFileField(_l("Scans and files"))

@@ -21,7 +21,7 @@ from docflow.core.settings import get_setting
 from docflow.core.storage import FileTooLarge, get_storage
 from docflow.core.workflow import UnknownTransition
 from docflow.extensions import db
-from docflow.outgoing import hooks as outgoing
+from docflow.outgoing import notices as outgoing
 from docflow.registry import repeats, search
 from docflow.registry.errors import RegistrationError
 from docflow.registry.links import (  # noqa: F401  (the registry's public operations)
@@ -79,6 +79,7 @@ class RegistrationData:
     external_date: dt.date | None = None
     page_count: int | None = None
     from_reception: bool = False
+    from_meeting: bool = False  # handed in at an official's reporting meeting (R-AUDIT-2)
     anonymous: bool = False
     signed: bool = True
     idempotency_key: str | None = None
@@ -283,6 +284,7 @@ def register(data: RegistrationData, actor: Any) -> IncomingItem:
         page_count=data.page_count,
         signed=data.signed,
         from_reception=data.from_reception or data.channel == "reception",  # R-REG-2
+        from_meeting=bool(data.from_meeting),
         anonymous=data.anonymous,
         collective=len(data.applicants) > 1,  # R-KIND-3
         idempotency_key=data.idempotency_key,

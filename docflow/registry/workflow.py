@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from docflow.core.calendar import get_calendar
 from docflow.core.security import Permission, Role
 from docflow.core.workflow import Workflow, register, state, transition
+from docflow.i18n import format_date
 
 R, P = Role, Permission
 READERS = [R.REGISTRAR, R.CONTROLLER, R.INSPECTOR, R.ADMIN, R.HEAD, R.EXECUTOR]
@@ -33,7 +34,7 @@ def _correction_overdue(ctx) -> bool | str:
     today = get_calendar().local_now().date()
     if due is not None and today <= due:
         return _l(
-            "The applicant may still correct the appeal until %(date)s.", date=due.isoformat()
+            "The applicant may still correct the appeal until %(date)s.", date=format_date(due)
         )
     return True
 

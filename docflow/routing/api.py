@@ -34,6 +34,8 @@ def _assignment_json(item) -> dict[str, Any]:
 
 
 def routing_json(item) -> dict[str, Any]:
+    from docflow.outgoing.paper import paper_answer_number
+
     answer = ops.current_answer(item)
     return {
         **_assignment_json(item),
@@ -54,7 +56,12 @@ def routing_json(item) -> dict[str, Any]:
         ],
         "answer": None
         if answer is None
-        else {"summary": answer.summary, "status": answer.status, "final": answer.final},
+        else {
+            "summary": answer.summary,
+            "status": answer.status,
+            "final": answer.final,
+            "reg_number": paper_answer_number(answer),  # outgoing number once approved
+        },
         "extensions": [
             {
                 "old_due": e.old_due.isoformat(),

@@ -13,6 +13,7 @@ from docflow.core.calendar import get_calendar
 from docflow.core.security import AccessDenied, Permission, has_permission
 from docflow.core.views import run_write
 from docflow.extensions import db
+from docflow.i18n import format_date
 from docflow.org.models import Subdivision
 from docflow.registry.blueprint import ITEM_PANELS
 from docflow.registry.models import IncomingItem, item_by_public_id
@@ -276,7 +277,7 @@ def extend(public_id: str):
         ),
         success=_(
             "The term is extended to %(date)s. Notify the applicant within 3 working days.",
-            date=form.new_due.data.strftime("%d.%m.%Y"),
+            date=format_date(form.new_due.data),
         ),
         back=_item_url(item),
     )

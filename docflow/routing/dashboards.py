@@ -14,7 +14,7 @@ from docflow.core.security import Permission, Role, has_permission
 from docflow.core.workflow import WorkflowHistory
 from docflow.extensions import db
 from docflow.org.models import Subdivision
-from docflow.outgoing import operations as outgoing
+from docflow.outgoing import notices as outgoing
 from docflow.registry.models import IncomingItem
 from docflow.registry.queries import active_states
 from docflow.routing.models import (
@@ -129,24 +129,19 @@ def for_user(user: Any, today: dt.date) -> dict[str, Any]:
         data["awaiting_forward_notice"] = list(
             db.session.scalars(
                 select(Forwarding)
-                .where(Forwarding.notice_sent_at.is_(None))
+                .where(Forwarding.id.not_in(outgoing.sent_source_ids("forwarding")))
                 .order_by(Forwarding.deadline)
             )
         )
         data["awaiting_extension_notice"] = list(
             db.session.scalars(
                 select(Extension)
-                .where(Extension.notice_sent_at.is_(None))
+                .where(Extension.id.not_in(outgoing.sent_source_ids("extension")))
                 .order_by(Extension.notice_due)
             )
         )
         # R-ROUTE-5: the termination notice has no routing record of its own: the journal's.
-        data["awaiting_termination_notice"] = sorted(
-            db.session.scalars(
-                outgoing.journal_query(not_sent=True, kind="termination", today=today).limit(LIMIT)
-            ),
-            key=lambda n: (n.due_on, n.id),
-        )
+        data["awaiting_termination_notice"] = outgoing.awaiting("termination", LIMIT)
     if has_permission(user, Permission.VIEW_REGISTRY):
         data["late_forwardings"] = late_forwardings()
         data["per_subdivision"] = timeliness(today)

@@ -28,7 +28,7 @@ from docflow.core import audit
 from docflow.core.security import Permission, has_permission
 from docflow.core.workflow import WorkflowError
 from docflow.extensions import db
-from docflow.org.models import Official, RoleGrant, Subdivision, User
+from docflow.org.models import Official, Subdivision, User
 from docflow.registry import repeats
 from docflow.registry.models import IncomingItem, ItemLink
 from docflow.registry.workflow import INCOMING
@@ -229,19 +229,20 @@ def approval_refusal(item: IncomingItem, actor: Any) -> str | None:
 
 
 def subdivision_heads(subdivision_id: int | None) -> list[User]:
-    """The active users holding the head role of a subdivision (its head and substitutes)."""
+    """The active users acting as the subdivision's head today: its heads on record and their
+    substitutes for the day (R-ANS-2) — reminders and reassignment notices reach whoever acts."""
     if subdivision_id is None:
+        return []
+    from docflow.core.calendar import get_calendar
+    from docflow.org.substitutes import heads_on
+
+    ids = heads_on(subdivision_id, get_calendar().local_now().date())
+    if not ids:
         return []
     return list(
         db.session.scalars(
-            select(User)
-            .join(RoleGrant, RoleGrant.user_id == User.id)
-            .where(
-                RoleGrant.subdivision_id == subdivision_id,
-                RoleGrant.role == "head",
-                User.active.is_(True),
-            )
-        ).unique()
+            select(User).where(User.id.in_(ids), User.active.is_(True)).order_by(User.id)
+        )
     )
 
 

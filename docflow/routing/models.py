@@ -65,9 +65,15 @@ class Extension(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     notice_due: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    notice_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     decided_by: Mapped[User | None] = relationship()
+
+    @property
+    def notice_sent_at(self) -> dt.date | None:
+        """The day the applicant's notice went out: outgoing keeps that (its notices' record)."""
+        from docflow.outgoing import notices
+
+        return notices.sent_on("extension", self.id)
 
 
 class Answer(db.Model):
@@ -109,7 +115,13 @@ class Forwarding(db.Model):
     )
     forwarded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     deadline: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    notice_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    @property
+    def notice_sent_at(self) -> dt.date | None:
+        """The day the applicant's notice went out: outgoing keeps that (its notices' record)."""
+        from docflow.outgoing import notices
+
+        return notices.sent_on("forwarding", self.id)
 
 
 class Notification(db.Model):

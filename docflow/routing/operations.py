@@ -485,6 +485,9 @@ def approve_answer(item: IncomingItem, actor: Any, comment: str | None = None) -
     answer.approved_by_id, answer.approved_at = actor.id, dt.datetime.now(dt.UTC)
     answer.review_comment = comment
     db.session.flush()
+    from docflow.outgoing.paper import register_paper_answer
+
+    register_paper_answer(item, answer, actor)  # it goes out: numbered in the outgoing journal
     return answer
 
 

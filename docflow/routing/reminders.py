@@ -20,6 +20,7 @@ from sqlalchemy import select
 from docflow.core.calendar import get_calendar
 from docflow.core.settings import get_setting
 from docflow.extensions import db
+from docflow.i18n import format_date
 from docflow.org.models import User
 from docflow.registry.models import IncomingItem
 from docflow.routing.handlers import subdivision_heads
@@ -46,7 +47,7 @@ def _heads(item: IncomingItem) -> list[User]:
 
 def _message(user: User, kind: str, item: IncomingItem, days: int = 0) -> str:
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        due = item.due_date.strftime("%d.%m.%Y")
+        due = format_date(item.due_date)
         if kind == "before":
             return _(
                 "%(number)s: the answer is due on %(date)s, in %(n)d working day(s).",

@@ -14,11 +14,11 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from docflow.core import audit
 from docflow.core.calendar import add_months, get_calendar
 from docflow.core.db import atomic
 from docflow.extensions import db
-from docflow.outgoing import hooks as outgoing
+from docflow.i18n import format_date
+from docflow.outgoing import notices as outgoing
 from docflow.registry import search
 from docflow.registry.models import IncomingItem, ItemLink
 from docflow.registry.workflow import INCOMING
@@ -60,13 +60,13 @@ def extend(
             raise RuleViolation(
                 _l(
                     "By a letter the term can be extended up to 30 calendar days from registration (%(date)s); a longer extension needs a motivated decision of the head.",
-                    date=cap.isoformat(),
+                    date=format_date(cap),
                 )
             )
         raise RuleViolation(
             _l(
                 "The total term may not exceed two months from registration (%(date)s).",
-                date=cap.isoformat(),
+                date=format_date(cap),
             )
         )
     cal = get_calendar()
@@ -138,9 +138,8 @@ def forwarding_deadline(item: IncomingItem) -> dt.date:
 
 
 def mark_notice_sent(record: Extension | Forwarding, actor: Any) -> None:
-    record.notice_sent_at = dt.datetime.now(dt.UTC)
-    audit.record("notice_sent", record)
-    outgoing.notice_marked_sent(record, actor)  # the outgoing journal records it too
+    """The applicant's notice went out: recorded by outgoing, which keeps the notices' state."""
+    outgoing.mark_source_sent(record, actor)
 
 
 def earlier_decision(item: IncomingItem) -> IncomingItem | None:

@@ -155,3 +155,23 @@ def test_r_audit_2_districts_map_upload(world, web):
     dashboard = page(web("controller").get("/analytics/", query_string=PERIOD))
     assert 'class="chart geo"' in dashboard
     assert web("controller").post("/analytics/map").status_code == 403
+
+
+def test_r_ans_3_ratings_by_subdivision_on_the_dashboard(app, web):
+    from pathlib import Path
+
+    from docflow.exchange.importer import import_cases
+
+    history = Path(__file__).parents[1] / "exchange" / "data" / "history.jsonl"
+    with history.open(encoding="utf-8") as lines:
+        import_cases(lines, "e-otinish")
+    db.session.commit()
+    text = page(
+        web("controller").get(
+            "/analytics/", query_string={"from": "2026-01-01", "to": "2026-12-31"}
+        )
+    )
+    section = text[text.index('id="ratings"') : text.index('id="problem-map"')]
+    assert "<svg" in section
+    means = [float(m) for m in re.findall(r"measure=rated[^>]*>([0-9.]+)</a>", section)]
+    assert means and all(1 <= m <= 5 for m in means)

@@ -340,7 +340,9 @@ def test_r_recv_3_off_schedule_page(app, users, web):
     }
     controller = web("controller")
     r = controller.post("/reception/sessions/new", data=form)
-    assert r.status_code == 422 and "akim's instruction (R-RECV-3)" in page(r)
+    # the rule in words (the reception rules' paragraph), its id in the tooltip
+    assert r.status_code == 422 and "akim's instruction (" in page(r)
+    assert '<abbr title="R-RECV-3">Rules of personal reception, para. 9</abbr>' in page(r)
     assert db.session.scalar(select(func.count()).select_from(ReceptionSession)) == 0
     r = controller.post("/reception/sessions/new", data=form | {"instruction": "Тапсырма № 7"})
     assert r.status_code == 303

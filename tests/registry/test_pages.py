@@ -175,7 +175,8 @@ def test_item_page_shows_number_applicant_history_and_the_notice(app, clerk_clie
     assert "Record the details the applicant supplied" in body  # the clerk may record them
     history_part = body.split("<h2>History</h2>", 1)[1]
     assert "Registered" in history_part and "Registered → Registered" not in history_part
-    assert "Ask the applicant to correct → Awaiting correction" in history_part
+    # issue 14: the history reads as sentences
+    assert "asked the applicant to supply missing details → Awaiting correction" in history_part
     assert "Дина Ерланқызы Сапарова" in history_part  # who
 
 
@@ -444,7 +445,7 @@ def test_annotate_form_keeps_the_old_value(app, clerk_client, make_item):
     )
     body = page(clerk_client.get(url))
     assert "The correction is recorded; the previous value is kept." in body
-    assert "Correction of “summary”: Старый текст → Новый текст" in body
+    assert "corrected “summary”: Старый текст → Новый текст" in body
 
     for data, message in (
         ({"field": "summary", "value": "x", "reason": ""}, "Say why the detail is corrected."),

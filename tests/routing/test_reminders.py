@@ -296,7 +296,8 @@ class TestEmail:
             assert mail.get_content().strip() == n.message
             assert mail["Subject"] == n.message[:120]
         head_mail = by_rcpt["head.energy@docflow.test"].get_content()
-        assert in_work.reg_number in head_mail and due.strftime("%d.%m.%Y") in head_mail
+        en_due = f"{due.day} {due.strftime('%b')} {due.year}"  # one date format per locale
+        assert in_work.reg_number in head_mail and en_due in head_mail
         assert "Escalation" in head_mail  # English for the head who chose English
         db.session.expire_all()
         assert all(n.emailed_at is not None and n.email_error is None for n in created)

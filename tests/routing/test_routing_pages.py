@@ -303,13 +303,19 @@ def test_notice_marking_refused_to_an_executor(as_user, committed, users):
 
 
 def test_r_deadline_2_extension_form_letter_cap_30_days(as_user, committed):
+    from docflow.core.settings import set_setting
+
+    # A profile where extension notices need no head's signature, so the panel offers "mark
+    # sent" at once (the default — the head signs it — is in tests/outgoing/test_notice_letters.py).
+    set_setting("letters", {"signature_required": ["final_answer", "refusal"]})
     item = committed("in_work")
     old_due = item.due_date
     cap = item.registration_date + dt.timedelta(days=30)
     controller = as_user("controller")
     doc = view(controller, item)
     assert len(forms(doc, "/extend")) == 1
-    assert cap.strftime("%B") in panel(doc).text_content()  # the caps are shown
+    en_cap = f"{cap.day} {cap.strftime('%b')} {cap.year}"  # the English date format
+    assert en_cap in panel(doc).text_content()  # the caps are shown
 
     path = f"/routing/{item.public_id}/extend"
     doc = post(
@@ -318,7 +324,8 @@ def test_r_deadline_2_extension_form_letter_cap_30_days(as_user, committed):
         {"basis": "letter", "new_due": (cap + dt.timedelta(days=1)).isoformat(), "reason": "долго"},
     )
     (error,) = flashes(doc, "error")
-    assert "30 calendar days" in error and cap.isoformat() in error
+    en_cap = f"{cap.day} {cap.strftime('%b')} {cap.year}"  # the English date format
+    assert "30 calendar days" in error and en_cap in error
     assert not flashes(doc, "info")
     reload(item)
     assert (item.state, item.due_date) == ("in_work", old_due)
@@ -328,7 +335,7 @@ def test_r_deadline_2_extension_form_letter_cap_30_days(as_user, committed):
         controller, path, {"basis": "letter", "new_due": cap.isoformat(), "reason": "запрос в КСК"}
     )
     (info,) = flashes(doc, "info")
-    assert cap.strftime("%d.%m.%Y") in info
+    assert en_cap in info
     assert "Notice due by" in panel(doc).text_content()
     reload(item)
     assert (item.state, item.due_date) == ("in_work", cap)
@@ -365,7 +372,10 @@ def test_r_route_4_ui_path_previous_handler_greyed_out_and_forced_post_refused(
     blocked = boxes[users["exec.energy"].id]
     assert blocked.get("disabled") is not None
     (why,) = doc.xpath(f"//*[@id='{blocked.get('aria-describedby')}']")
-    assert earlier.reg_number in why.text_content() and "R-ROUTE-4" in why.text_content()
+    assert earlier.reg_number in why.text_content()
+    # R-ROUTE-4 in words (the reception rules' paragraph), the id in the tooltip
+    assert "Rules of personal reception, para. 35" in why.text_content()
+    assert why.xpath(".//abbr/@title") == ["R-ROUTE-4"]
     label = blocked.getparent()
     assert "blocked" in label.get("class")
     assert boxes[users["exec2.energy"].id].get("disabled") is None  # not in the earlier case
@@ -377,7 +387,7 @@ def test_r_route_4_ui_path_previous_handler_greyed_out_and_forced_post_refused(
         {"executors": [users["exec.energy"].id], "kind": "assign"},
     )
     (error,) = flashes(doc, "error")
-    assert earlier.reg_number in error and "R-ROUTE-4" in error
+    assert earlier.reg_number in error and "Rules of personal reception, para. 35" in error
     assert not flashes(doc, "info")
     assert "state-distributed" in badge(doc)
     reload(new)

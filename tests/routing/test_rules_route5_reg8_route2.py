@@ -256,7 +256,7 @@ def test_r_route_2_late_forwardings_on_the_control_dashboard(forwardings, users,
     (mark,) = row.xpath(".//*[@data-days]")
     assert mark.get("data-days") == "2" and "2 working day(s) late" in mark.text_content()
     for day in (dt.date(2026, 11, 18), dt.date(2026, 11, 20)):  # the deadline, the forwarding
-        assert babel_date(day, "short", locale="en") in row.text_content()
+        assert babel_date(day, "d MMM yyyy", locale="en") in row.text_content()
 
     # Executors do not watch other bodies' forwardings; the auditor does.
     assert section(page("exec.energy", "/routing/"), "late-forwardings") is None

@@ -57,17 +57,17 @@ def upgrade():
     op.create_index(
         "ix_analytics_case_district_topic", "analytics_case", ["district", "topic", "day"]
     )
-    op.create_index("ix_analytics_case_open_due", "analytics_case", ["timeliness", "due_date"])
+    op.create_index(
+        "ix_analytics_case_open_due", "analytics_case", ["timeliness", "day", "due_date"]
+    )
+    op.create_index("ix_analytics_case_subdivision_day", "analytics_case", ["subdivision", "day"])
+    op.create_index("ix_analytics_case_kind_day", "analytics_case", ["kind", "day"])
     op.create_table(
         "analytics_daily",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("kind", sa.String(length=32), nullable=False),
-        sa.Column("channel", sa.String(length=32), nullable=False),
-        sa.Column("subdivision", sa.String(length=64), nullable=False),
-        sa.Column("district", sa.String(length=64), nullable=False),
-        sa.Column("topic", sa.String(length=64), nullable=False),
-        sa.Column("source", sa.String(length=16), nullable=False),
+        sa.Column("dim", sa.String(length=16), nullable=False),
+        sa.Column("value", sa.String(length=140), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
         sa.Column("on_time", sa.Integer(), nullable=False),
         sa.Column("late", sa.Integer(), nullable=False),
@@ -79,18 +79,8 @@ def upgrade():
         sa.Column("rated", sa.Integer(), nullable=False),
         sa.Column("rating_sum", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_analytics_daily")),
-        sa.UniqueConstraint(
-            "day",
-            "kind",
-            "channel",
-            "subdivision",
-            "district",
-            "topic",
-            "source",
-            name="uq_analytics_daily_key",
-        ),
+        sa.UniqueConstraint("dim", "day", "value", name="uq_analytics_daily_key"),
     )
-    op.create_index("ix_analytics_daily_day", "analytics_daily", ["day"])
     op.create_table(
         "analytics_dirty",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -103,8 +93,9 @@ def upgrade():
 def downgrade():
     op.drop_index(op.f("ix_analytics_dirty_item_id"), table_name="analytics_dirty")
     op.drop_table("analytics_dirty")
-    op.drop_index("ix_analytics_daily_day", table_name="analytics_daily")
     op.drop_table("analytics_daily")
+    op.drop_index("ix_analytics_case_kind_day", table_name="analytics_case")
+    op.drop_index("ix_analytics_case_subdivision_day", table_name="analytics_case")
     op.drop_index("ix_analytics_case_open_due", table_name="analytics_case")
     op.drop_index("ix_analytics_case_district_topic", table_name="analytics_case")
     op.drop_index("ix_analytics_case_day", table_name="analytics_case")
