@@ -22,11 +22,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def instance(prefix: str) -> tuple[Path, dict[str, str]]:
-    """A fresh instance folder with the demo profile loaded; returns it and its environment."""
+def instance(prefix: str, url: str | None = None) -> tuple[Path, dict[str, str]]:
+    """A fresh instance folder with the demo profile loaded; returns it and its environment.
+    ``url``: an empty database to use (PostgreSQL) instead of the folder's SQLite file."""
     path = Path(tempfile.mkdtemp(prefix=f"docflow-bench-{prefix}-"))
     env = {**os.environ, "DOCFLOW_INSTANCE_PATH": str(path), "DOCFLOW_EXTRACTION_MODE": '"off"'}
     env.pop("DOCFLOW_DATABASE_URL", None)
+    if url:
+        env["DOCFLOW_DATABASE_URL"] = url
     for args in (["init"], ["demo", "--quiet"]):
         subprocess.run(
             [str(BIN / "flask"), "--app", "docflow", *args],

@@ -1,4 +1,4 @@
-"""Inspection at scale on SQLite: import N generated e-Otinish cases, then run the checks.
+"""Inspection at scale on SQLite (or PostgreSQL with --url): import N generated e-Otinish cases, then run the checks.
 
 Writes N cases (default 200,000: a half-year of an office's appeals with planted violations,
 tests/inspection/case_generator.py) as case-exchange JSON Lines, imports them into a fresh demo
@@ -6,7 +6,7 @@ instance through docflow.exchange's importer (all or nothing, one transaction), 
 automatic check of inspection.md over the half-year. Prints cases/s and peak memory of the
 import, the seconds of the run (target: under a minute) and whether the run found exactly the
 planted violations. Nothing is asserted.
-    .venv/bin/python benchmarks/inspection.py [--cases 200000] [--seed 11]
+    .venv/bin/python benchmarks/inspection.py [--cases 200000] [--seed 11] [--url URL]
 """
 
 from __future__ import annotations
@@ -58,9 +58,10 @@ def main() -> None:
     parser.add_argument(
         "--tracemalloc", action="store_true", help="also trace Python allocations (slower import)"
     )
+    parser.add_argument("--url", help="an empty PostgreSQL database (default: SQLite)")
     args = parser.parse_args()
 
-    path, env = instance("inspection")
+    path, env = instance("inspection", args.url)
     os.environ.update({k: v for k, v in env.items() if k.startswith("DOCFLOW_")})
     data = Path(tempfile.mkdtemp(prefix="docflow-bench-cases-")) / "cases.jsonl"
     started = time.perf_counter()

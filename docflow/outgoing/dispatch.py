@@ -53,12 +53,27 @@ class DispatchError(DomainError):
     code = "dispatch_refused"
 
 
+GOES_OUT = ("signed", "registered", "sent")
+
+
 def may_dispatch(user: Any, letter: Letter) -> bool:
-    return letter.state in ("signed", "sent") and has_permission(user, Permission.MODIFY, letter)
+    return letter.state in GOES_OUT and has_permission(user, Permission.MODIFY, letter)
+
+
+def document_pdf(letter: Letter) -> bytes:
+    """What goes to the applicant: the signed PDF, or — for a letter the profile lets go out
+    unsigned — the PDF with its outgoing number and date."""
+    if letter.signed_pdf is not None:
+        return letter.signed_pdf
+    from docflow.outgoing.letter_pdf import render_letter
+
+    pdf, _hash = render_letter(letter, reg_number=letter.reg_number, reg_date=letter.registered_on)
+    return pdf
 
 
 def _require(letter: Letter, actor: Any) -> None:
-    if letter.state not in ("signed", "sent") or letter.signed_pdf is None:
+    unsigned_ok = letter.signed_pdf is None and letter.reg_number is not None
+    if letter.state not in GOES_OUT or (letter.signed_pdf is None and not unsigned_ok):
         raise DispatchError(
             _l("Only a signed letter can be dispatched: it has to be signed by the head first."),
             code="not_signed",
@@ -114,7 +129,7 @@ def _went_out(d: LetterDispatch, actor: Any, at: dt.datetime | None = None) -> N
     DISPATCH.fire(d, "send", actor, comment=d.tracking)
     d.sent_at = at or _now()
     letter = d.letter
-    if letter.state == "signed":
+    if letter.state in ("signed", "registered"):
         if letter.channel is None:
             letter.channel = JOURNAL_CHANNEL[d.channel]
         LETTER.fire(letter, "send", actor, comment=str(CHANNELS[d.channel]))

@@ -109,8 +109,10 @@ def letter_message(letter: Letter, to: str, sender: str) -> EmailMessage:
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     msg["Content-Language"] = letter.language
     msg.set_content(texts["body"].format(**values))
+    from docflow.outgoing.dispatch import document_pdf
+
     msg.add_attachment(
-        letter.signed_pdf, maintype="application", subtype="pdf", filename=pdf_name(letter)
+        document_pdf(letter), maintype="application", subtype="pdf", filename=pdf_name(letter)
     )
     return msg
 

@@ -19,6 +19,7 @@ import zipfile
 from typing import Any
 
 from asn1crypto import parser
+from flask_babel import lazy_gettext as _l
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from docflow.core.calendar import get_calendar
@@ -80,6 +81,13 @@ def case_record(letter: Letter) -> dict[str, Any]:
 def build_package(letter: Letter) -> bytes:
     """The zip (see the module docstring); the letter must be signed."""
     pdf = letter.signed_pdf
+    if pdf is None:
+        from docflow.outgoing.dispatch import DispatchError
+
+        raise DispatchError(
+            _l("The e-Otinish package carries the signature: only a signed letter goes there."),
+            code="not_signed",
+        )
     cms, byte_range = signature_cms(pdf)
     files = {
         "case.jsonl": (records.dumps(case_record(letter)) + "\n").encode("utf-8"),

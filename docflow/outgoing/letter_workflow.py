@@ -160,8 +160,8 @@ LETTER = register(
             # Only the outgoing operation fires "register", after it numbered the notice.
             transition(
                 "register",
-                _l("Register the notice"),
-                "draft",
+                _l("Register the letter"),
+                ["draft", "approved"],
                 "registered",
                 condition=_registered_without_signature,
             ),

@@ -220,8 +220,16 @@ def submit(letter: Letter, actor: Any, comment: str | None = None) -> None:
 
 @atomic
 def approve(letter: Letter, actor: Any, comment: str | None = None) -> None:
+    """The head approves; an answer of a kind the profile lets go out without a head's
+    signature (``letters.signature_required``: by default interim answers that refuse nothing)
+    is registered at once with the journal's next number, as notices are."""
+    from docflow.outgoing.operations import give_number, needs_signature
+
     LETTER.fire(letter, "approve", actor, comment=comment)
     letter.approved_by_id, letter.approved_at = actor.id, dt.datetime.now(dt.UTC)
+    if letter.kind == "answer" and not needs_signature(letter):
+        give_number(letter)
+        LETTER.fire(letter, "register", actor)
 
 
 @atomic

@@ -165,7 +165,7 @@ def _subdivision(item: IncomingItem) -> Subdivision | None:
     return item.subdivision
 
 
-def _register(letter: Letter) -> str:
+def give_number(letter: Letter) -> str:
     """Give the letter the journal's next number (R-REG-4: gapless, in this transaction)."""
     journal = journal_settings()
     today = _today()
@@ -242,7 +242,7 @@ def register_notice(
         db.session.flush()
         audit.record("draft_outgoing", letter, summary=summary)
         return letter
-    number = _register(letter)
+    number = give_number(letter)
     _workflow().fire(letter, "register", actor)
     audit.record("register_outgoing", letter, summary={"reg_number": number, **summary})
     return letter

@@ -366,3 +366,47 @@ def test_delivery_is_recorded_once_and_not_before_sending(api, users, routed, ma
     assert done["received_by"] == "Сейітова А." and done["delivered_at"]
     assert api.post("clerk", path, {}).status_code == 409  # already delivered
     assert api.post("clerk", f"/letters/{lid}/dispatches/nope/delivered", {}).status_code == 404
+
+
+# --- letters the profile lets go out without a head's signature --------------------------------
+
+
+INTERIM = {"kind": "answer", "final": False, "language": "kk", "body": "Аралық жауап: тексеру жүргізілуде."}  # fmt: skip
+
+
+def test_r_ans_2_interim_answer_without_signature_is_numbered_at_approval_and_mailed(
+    api, users, routed, make_item, smtp
+):
+    person = ApplicantData(
+        full_name="Сейітова Айгерім Болатқызы",
+        iin=fake_iin(901),
+        address="Алматы қ., Төле би к-сі 1",
+        email=APPLICANT_EMAIL,
+    )
+    item = routed("in_work", item=make_item(applicants=[person], summary="Жылу жоқ, аралық"))
+    lid = approved_letter(api, item, INTERIM)  # default profile: interim answers need no signature
+    letter = letter_by_public_id(lid)
+    assert letter.state == "registered" and letter.reg_number and letter.signed_pdf is None
+    r = api.post("clerk", f"/letters/{lid}/dispatch", {"channel": "email"})
+    assert r.status_code == 201, r.get_json()
+    ((_to, message),) = smtp.messages
+    ((_name, pdf),) = _attachments(message)
+    assert pdf.startswith(b"%PDF")
+    db.session.expire_all()
+    assert letter_by_public_id(lid).state == "sent"
+    # the e-Otinish package carries a signature: an unsigned letter is refused, nothing kept
+    r = api.post("clerk", f"/letters/{lid}/dispatch", {"channel": "eotinish"})
+    assert r.status_code == 422 and r.get_json()["error"] == "not_signed"
+
+
+def test_r_ans_2_interim_answer_signed_when_the_profile_says_so(api, users, routed):
+    from docflow.core.settings import get_setting, set_setting
+
+    set_setting("letters", {**(get_setting("letters") or {}), "signature_required": ["final_answer", "interim_answer"]})  # fmt: skip
+    db.session.commit()
+    item = routed("in_work")
+    lid = approved_letter(api, item, INTERIM)
+    letter = letter_by_public_id(lid)
+    assert (
+        letter.state == "approved" and letter.reg_number is None
+    )  # waits for the head's signature
