@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 
 import click
 from flask.cli import AppGroup
 
+from docflow.core.cli_types import DATE
+
 analytics_cli = AppGroup("analytics", help="Analytics of appeals: figures, problems, reports.")
 
 
-def _date(_ctx, param, value):
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param=param) from None
-
-
 @analytics_cli.command("summary")
-@click.option("--from", "date_from", required=True, callback=_date, help="First day (YYYY-MM-DD).")
-@click.option("--to", "date_to", required=True, callback=_date, help="Last day (YYYY-MM-DD).")
+@click.option("--from", "date_from", required=True, type=DATE, help="First day (YYYY-MM-DD).")
+@click.option("--to", "date_to", required=True, type=DATE, help="Last day (YYYY-MM-DD).")
 @click.option("--subdivision", "subdivisions", multiple=True)
 @click.option("--district", "districts", multiple=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -70,8 +62,8 @@ def refresh_command(everything):
         ["quarterly_petitions", "half_year_note", "weekly_ratings", "receptions_meetings"]
     ),
 )
-@click.option("--from", "date_from", required=True, callback=_date)
-@click.option("--to", "date_to", required=True, callback=_date)
+@click.option("--from", "date_from", required=True, type=DATE)
+@click.option("--to", "date_to", required=True, type=DATE)
 @click.option("--lang", type=click.Choice(["kk", "ru"]), default="kk", show_default=True)
 @click.option(
     "--format", "fmt", type=click.Choice(["docx", "pdf"]), default="docx", show_default=True
@@ -90,7 +82,7 @@ def report_command(kind, date_from, date_to, lang, fmt, output):
 
 
 @analytics_cli.command("scheduled")
-@click.option("--today", callback=_date, default=None, help="Run as of this day (default: today).")
+@click.option("--today", type=DATE, default=None, help="Run as of this day (default: today).")
 @click.option(
     "--out",
     "folder",

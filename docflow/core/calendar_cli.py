@@ -3,49 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 import click
 from flask.cli import AppGroup
 
 from docflow.core.calendar import WorkingCalendar, add_day_overrides, get_calendar
+from docflow.core.cli_types import DATE, DATETIME
 
 calendar_cli = AppGroup(
     "calendar",
     help="Kazakhstan working calendar: terms, registration dates, holidays and decree days.",
 )
-
-
-class _DateType(click.ParamType):
-    name = "DATE"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value).strip())
-        except ValueError:
-            self.fail(f"{value!r} is not a date (expected YYYY-MM-DD)", param, ctx)
-
-
-class _DateTimeType(click.ParamType):
-    name = "DATETIME"
-
-    def convert(
-        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> datetime:
-        if isinstance(value, datetime):
-            return value
-        try:
-            return datetime.fromisoformat(str(value).strip())
-        except ValueError:
-            self.fail(
-                f"{value!r} is not a date and time (expected e.g. 2026-11-20T19:05)", param, ctx
-            )
-
-
-DATE = _DateType()
-DATETIME = _DateTimeType()
 
 
 def _calendar() -> WorkingCalendar:

@@ -10,6 +10,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from docflow.core.cli_types import DATE
 from docflow.extensions import db
 
 cases_cli = AppGroup("cases", help="Whole cases in and out (JSON Lines, e-Otinish's shape).")
@@ -64,18 +65,9 @@ def cases_import(path: str, source: str | None, replace: bool, background: bool)
         )
 
 
-def _date(_ctx, _param, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter("a date YYYY-MM-DD is required") from None
-
-
 @cases_cli.command("export")
-@click.option("--from", "date_from", callback=_date, help="Registered on or after (YYYY-MM-DD).")
-@click.option("--to", "date_to", callback=_date, help="Registered on or before (YYYY-MM-DD).")
+@click.option("--from", "date_from", type=DATE, help="Registered on or after (YYYY-MM-DD).")
+@click.option("--to", "date_to", type=DATE, help="Registered on or before (YYYY-MM-DD).")
 def cases_export(date_from: dt.date | None, date_to: dt.date | None) -> None:
     """Write native and imported cases as JSON Lines to standard output."""
     from docflow.cli import _as_cli_actor

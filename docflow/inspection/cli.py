@@ -9,24 +9,15 @@ import json
 import click
 from flask.cli import AppGroup
 
+from docflow.core.cli_types import DATE
+
 inspection_cli = AppGroup("inspection", help="Office-work inspections (R-AUDIT-1).")
 
 
-def _date(_ctx, _param, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter("a date YYYY-MM-DD is required") from None
-
-
 @inspection_cli.command("run")
-@click.option("--from", "date_from", required=True, callback=_date, help="Registered on or after.")
-@click.option("--to", "date_to", required=True, callback=_date, help="Registered on or before.")
-@click.option(
-    "--as-of", "as_of", callback=_date, help="Judged on what happened by (default: --to)."
-)
+@click.option("--from", "date_from", required=True, type=DATE, help="Registered on or after.")
+@click.option("--to", "date_to", required=True, type=DATE, help="Registered on or before.")
+@click.option("--as-of", "as_of", type=DATE, help="Judged on what happened by (default: --to).")
 @click.option("--subdivision", "subdivisions", multiple=True, help="Subdivision code (repeatable).")
 @click.option("--district", "districts", multiple=True, help="District code (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
