@@ -245,9 +245,16 @@ def dashboard():
 
 
 def _period_label(day: dt.date, bucket: str) -> str:
+    """A day or week by its (first) date in the locale's one format; a month as 12.2026 (kk,
+    ru) or Dec 2026 (en)."""
+    from babel.dates import format_date as babel_date
+
+    from docflow.i18n import format_date
+
     if bucket == "month":
-        return day.strftime("%m.%Y")
-    return day.strftime("%d.%m")
+        lang = str(get_locale() or "kk")
+        return babel_date(day, "MMM yyyy" if lang == "en" else "MM.yyyy", locale=lang)
+    return format_date(day)
 
 
 def _period_end(day: dt.date, bucket: str) -> dt.date:
