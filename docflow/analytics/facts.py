@@ -320,9 +320,12 @@ def _fact_dict(row: CaseFact) -> dict[str, Any]:
 _VERSION = [0]
 
 
-def version() -> int:
-    """Bumped whenever this process changes the aggregates (caches of derived results key on it)."""
-    return _VERSION[0]
+def version() -> tuple[int, int]:
+    """Changes whenever the aggregates change, in this process or another one (the drains'
+    counter): caches of derived results key on it."""
+    from docflow.core.numbering import current_value
+
+    return _VERSION[0], current_value(DRAIN_LOCK, 0)
 
 
 def _apply(deltas: dict[tuple, dict[str, float]]) -> None:
@@ -378,20 +381,32 @@ def refresh(item_ids: Iterable[int]) -> int:
     return count
 
 
+DRAIN_LOCK = "analytics:drain"  # a counter row: one drain at a time, and how many there were
+
+
 def drain(limit: int | None = None) -> int:
-    """Bring the facts up to date with every write so far (the analytics reads call this)."""
+    """Bring the facts up to date with every write so far (the analytics reads call this).
+
+    Drains run one at a time: the counter row ``DRAIN_LOCK`` is bumped first (a row lock on
+    PostgreSQL, the write lock on SQLite) and the queue is read again under it, so two readers
+    never move the same case's contribution twice; only the queue rows read are removed (a
+    writer committing meanwhile keeps its own)."""
+    from docflow.core.numbering import next_number
+
     session = db.session()
     session.info["analytics_draining"] = True
+    query = select(DirtyCase.id, DirtyCase.item_id).order_by(DirtyCase.id)
+    if limit:
+        query = query.limit(limit)
     try:
-        query = select(DirtyCase.id, DirtyCase.item_id).order_by(DirtyCase.id)
-        if limit:
-            query = query.limit(limit)
-        rows = db.session.execute(query).all()
-        if not rows:
+        if db.session.execute(query.limit(1)).first() is None:
             return 0
-        top = max(r[0] for r in rows)
-        count = refresh(r[1] for r in rows)
-        db.session.execute(delete(DirtyCase).where(DirtyCase.id <= top))
+        next_number(DRAIN_LOCK, 0)
+        rows = db.session.execute(query).all()
+        count = refresh(r[1] for r in rows) if rows else 0
+        ids = [r[0] for r in rows]
+        for start in range(0, len(ids), 500):
+            db.session.execute(delete(DirtyCase).where(DirtyCase.id.in_(ids[start : start + 500])))
         db.session.commit()
         return count
     except Exception:

@@ -246,7 +246,7 @@ def detect(rows, date_from: dt.date, date_to: dt.date, conf: dict[str, Any]) -> 
 LOOSE_LIMIT = 4000
 
 
-_CACHE: dict[tuple, tuple[float, int, list[Problem]]] = {}
+_CACHE: dict[tuple, tuple[float, Any, list[Problem]]] = {}
 _CACHE_LOCK = threading.Lock()
 
 
