@@ -132,8 +132,9 @@ def build(url: str, n: int) -> None:
                     f"  generated {done:>9} cases ({time.perf_counter() - t0:6.0f} s)", flush=True
                 )
         t1 = time.perf_counter()
-        count = facts.rebuild_aggregates()
+        facts.rebuild_aggregates()
         session.commit()
+        count = session.scalar(text("SELECT count(*) FROM analytics_daily"))
         print(f"  aggregates: {count} rows in {time.perf_counter() - t1:.1f} s", flush=True)
         if db.engine.dialect.name == "sqlite":
             session.execute(text("ANALYZE"))
@@ -145,17 +146,20 @@ def build(url: str, n: int) -> None:
 
 def reaggregate(url: str) -> None:
     from flask_migrate import upgrade
+    from sqlalchemy import func, select
 
     from docflow import create_app
     from docflow.analytics import facts
+    from docflow.analytics.models import DailyAggregate
     from docflow.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     with app.app_context():
         upgrade()
         t = time.perf_counter()
-        count = facts.rebuild_aggregates()
+        facts.rebuild_aggregates()
         db.session.commit()
+        count = db.session.scalar(select(func.count()).select_from(DailyAggregate))
         print(f"  aggregates: {count} rows in {time.perf_counter() - t:.1f} s", flush=True)
 
 

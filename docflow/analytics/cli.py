@@ -8,6 +8,10 @@ import sys
 import click
 from flask.cli import AppGroup
 
+# the report's names without loading Pillow and the PDF stack at every `flask` start
+from docflow.analytics.report_texts import FORMATS as REPORT_FORMATS
+from docflow.analytics.report_texts import KINDS as REPORT_KINDS
+from docflow.analytics.report_texts import LANGUAGES as REPORT_LANGUAGES
 from docflow.core.cli_types import DATE
 
 analytics_cli = AppGroup("analytics", help="Analytics of appeals: figures, problems, reports.")
@@ -56,17 +60,12 @@ def refresh_command(everything):
 
 
 @analytics_cli.command("report")
-@click.argument(
-    "kind",
-    type=click.Choice(
-        ["quarterly_petitions", "half_year_note", "weekly_ratings", "receptions_meetings"]
-    ),
-)
+@click.argument("kind", type=click.Choice(REPORT_KINDS))
 @click.option("--from", "date_from", required=True, type=DATE)
 @click.option("--to", "date_to", required=True, type=DATE)
-@click.option("--lang", type=click.Choice(["kk", "ru"]), default="kk", show_default=True)
+@click.option("--lang", type=click.Choice(REPORT_LANGUAGES), default="kk", show_default=True)
 @click.option(
-    "--format", "fmt", type=click.Choice(["docx", "pdf"]), default="docx", show_default=True
+    "--format", "fmt", type=click.Choice(REPORT_FORMATS), default="docx", show_default=True
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
 def report_command(kind, date_from, date_to, lang, fmt, output):

@@ -114,20 +114,17 @@ class _Native:
         ):
             if answer.status == "approved" and answer.approved_at:
                 days.append(_date(answer.approved_at))
-        try:
-            from docflow.outgoing.letter_models import Letter
-        except ImportError:  # pragma: no cover - outgoing is part of the app
-            Letter = None
-        if Letter is not None:
-            for letter in db.session.scalars(
-                select(Letter).where(
-                    Letter.item_id == self.item.id,
-                    Letter.kind == "answer",
-                    Letter.final.is_(True),
-                    Letter.signed_at.is_not(None),
-                )
-            ):
-                days.append(_date(letter.signed_at))
+        from docflow.outgoing.letter_models import Letter
+
+        for letter in db.session.scalars(
+            select(Letter).where(
+                Letter.item_id == self.item.id,
+                Letter.kind == "answer",
+                Letter.final.is_(True),
+                Letter.signed_at.is_not(None),
+            )
+        ):
+            days.append(_date(letter.signed_at))
         days = [d for d in days if d]
         return min(days) if days else None
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+KINDS = ("quarterly_petitions", "half_year_note", "weekly_ratings", "receptions_meetings")
+FORMATS = ("docx", "pdf")
+LANGUAGES = ("kk", "ru")
+
 KIND_NAMES = {
     "quarterly_petitions": {
         "kk": "Петицияларды тоқсан сайынғы талдау",

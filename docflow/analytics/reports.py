@@ -25,12 +25,15 @@ from PIL import Image, ImageDraw, ImageFont
 
 from docflow.analytics import queries as q
 from docflow.analytics.problems import find_problems
-from docflow.analytics.report_texts import KIND_NAMES, TEXT, label_dimension
+from docflow.analytics.report_texts import (
+    FORMATS,
+    KIND_NAMES,
+    KINDS,
+    LANGUAGES,
+    TEXT,
+    label_dimension,
+)
 from docflow.core.pdf import FONT, find_font, new_pdf
-
-KINDS = ("quarterly_petitions", "half_year_note", "weekly_ratings", "receptions_meetings")
-FORMATS = ("docx", "pdf")
-LANGUAGES = ("kk", "ru")
 
 
 @dataclass
