@@ -197,6 +197,9 @@ def _register_blueprints(app: Flask) -> None:
     import docflow.org.substitutes_views  # the substitutes page, on the org blueprint
 
     app.register_blueprint(org_bp)
+    import docflow.registry.file_views  # (files and scans, on the registry blueprint)
+    import docflow.registry.item_actions  # (item actions, on the registry blueprint)
+
     app.register_blueprint(registry_bp)
     import docflow.routing.repeat_views
     from docflow.routing.blueprint import bp as routing_bp

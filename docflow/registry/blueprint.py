@@ -8,7 +8,6 @@ import io
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -24,8 +23,7 @@ from sqlalchemy import select
 from docflow.core import access_log, audit, saved_search
 from docflow.core.calendar import get_calendar
 from docflow.core.security import Permission, has_permission
-from docflow.core.storage import get_storage
-from docflow.core.views import require, run_write
+from docflow.core.views import require
 from docflow.core.workflow import history
 from docflow.extensions import db
 from docflow.org.models import Subdivision
@@ -40,7 +38,7 @@ from docflow.registry.forms import (
     UploadForm,
     choices,
 )
-from docflow.registry.models import Attachment, IncomingItem, item_by_number, item_by_public_id
+from docflow.registry.models import Attachment, IncomingItem, item_by_public_id
 from docflow.registry.operations import ApplicantData, RegistrationData, RegistrationError
 from docflow.registry.repeats import find_candidates
 from docflow.registry.vocab import (
@@ -315,20 +313,6 @@ def _attach_each(item: IncomingItem, files: list) -> list[str]:
     return refused
 
 
-@bp.errorhandler(413)
-def _too_large(_exc):
-    # 413 as the HTTP contract says, with the limit and a way back to the item.
-    limit_mb = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) / (1024 * 1024)
-    public_id = (request.view_args or {}).get("public_id")
-    back = (
-        url_for("registry.item", public_id=public_id) if public_id else url_for("registry.journal")
-    )
-    message = _(
-        "The upload is too large: at most %(mb).1f MB at once. Nothing was stored.", mb=limit_mb
-    )
-    return render_template("errors/error.html", status=413, message=message, back_url=back), 413
-
-
 @bp.route("/repeats", methods=["POST"])
 @login_required
 def repeats():
@@ -400,275 +384,3 @@ def _annotations(item: IncomingItem):
     from docflow.registry.models import Annotation
 
     return db.session.scalars(select(Annotation).where(Annotation.item_id == item.id)).all()
-
-
-@bp.route("/<public_id>/files.json")
-@login_required
-def files_status(public_id: str):
-    item = _item_or_404(public_id)
-    return jsonify(
-        files=[
-            {
-                "id": a.public_id,
-                "status": a.extraction_status,
-                "error": a.extraction_error,
-                "pages": a.page_count,
-            }
-            for a in item.attachments
-        ]
-    )
-
-
-@bp.route("/<public_id>/files", methods=["POST"])
-@login_required
-def upload(public_id: str):
-    item = _item_or_404(public_id)
-    require(Permission.MODIFY, item)
-    form = UploadForm()
-    if not form.validate_on_submit():
-        flash(_("Choose at least one file."), "error")
-        return redirect(url_for("registry.item", public_id=public_id)), 303
-    replaces = None
-    if request.form.get("replaces"):
-        replaces = _attachment_or_404(item, request.form["replaces"])
-    stored = 0
-    for f in form.files.data:
-        if not f or not f.filename:
-            continue
-        try:
-            with db.session.begin_nested():
-                operations.attach(
-                    item,
-                    f.filename,
-                    f.stream,
-                    current_user,
-                    content_type=f.mimetype,
-                    replaces=replaces,
-                )
-        except RegistrationError as exc:
-            # A refused file (empty, too large) does not cost the other files of the upload.
-            message = "; ".join(exc.errors.values())
-            name = operations._safe_filename(f.filename)
-            flash(message if name in message else f"{name}: {message}", "error")
-            continue
-        stored += 1
-    db.session.commit()
-    if stored:
-        jobs.schedule()
-        flash(
-            _("%(n)d file(s) attached. Text extraction runs in the background.", n=stored), "info"
-        )
-    return redirect(url_for("registry.item", public_id=public_id)), 303
-
-
-def _attachment_or_404(item: IncomingItem, attachment_id: str) -> Attachment:
-    att = db.session.scalar(
-        select(Attachment).where(
-            Attachment.public_id == attachment_id, Attachment.item_id == item.id
-        )
-    )
-    if att is None:
-        abort(404)
-    return att
-
-
-@bp.route("/<public_id>/files/<attachment_id>")
-@login_required
-def download(public_id: str, attachment_id: str):
-    item = _item_or_404(public_id)
-    att = _attachment_or_404(item, attachment_id)
-    access_log.record("download", att, item=item)
-    inline = request.args.get("inline") == "1" and att.content_type in (
-        "application/pdf",
-        "image/png",
-        "image/jpeg",
-    )
-    return send_file(
-        get_storage().open(att.storage_key),
-        mimetype=att.content_type or "application/octet-stream",
-        as_attachment=not inline,
-        download_name=att.filename,
-    )
-
-
-@bp.route("/<public_id>/files/<attachment_id>/preview.png")
-@login_required
-def preview(public_id: str, attachment_id: str):
-    item = _item_or_404(public_id)
-    att = _attachment_or_404(item, attachment_id)
-    if not att.preview_key:
-        abort(404)
-    access_log.record("preview", att, item=item)
-    return send_file(get_storage().open(att.preview_key), mimetype="image/png", max_age=3600)
-
-
-@bp.route("/<public_id>/slip.pdf")
-@login_required
-def slip(public_id: str):
-    from docflow.registry.printing import label_pdf, slip_pdf
-
-    item = _item_or_404(public_id)
-    access_log.record("print", item)
-    data = label_pdf(item) if request.args.get("label") else slip_pdf(item)
-    name = f"{'label' if request.args.get('label') else 'slip'}-{item.reg_number}.pdf"
-    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name)
-
-
-@bp.route("/<public_id>/do/<transition_id>", methods=["POST"])
-@login_required
-def transition(public_id: str, transition_id: str):
-    item = _item_or_404(public_id)
-    if transition_id not in MANUAL_TRANSITIONS:
-        abort(404)
-    form = TransitionForm()
-    form.validate()
-    comment = (form.comment.data or "").strip() or None
-    return run_write(
-        lambda: operations.end_by_hand(item, transition_id, current_user, comment=comment),
-        success=_("Done: %(action)s.", action=INCOMING.transitions[transition_id].title),
-        back=url_for("registry.item", public_id=public_id),
-    )
-
-
-@bp.route("/<public_id>/link", methods=["POST"])
-@login_required
-def link(public_id: str):
-    item = _item_or_404(public_id)
-    if not operations.may_link(current_user, item):
-        abort(403)
-    form = LinkForm()
-    target = None
-    if form.validate_on_submit():
-        target = item_by_number(form.reg_number.data.strip()) or item_by_public_id(
-            form.reg_number.data.strip()
-        )
-    if target is None:
-        flash(_("No registered item with that number."), "error")
-        return redirect(url_for("registry.item", public_id=public_id)), 303
-    return run_write(
-        lambda: operations.link_items(item, target, form.kind.data, current_user, form.note.data),
-        success=_("Linked to %(number)s.", number=target.reg_number),
-        back=url_for("registry.item", public_id=public_id),
-    )
-
-
-@bp.route("/<public_id>/annotate", methods=["POST"])
-@login_required
-def annotate(public_id: str):
-    item = _item_or_404(public_id)
-    require(Permission.MODIFY, item)
-    form = AnnotateForm()
-    if not form.validate_on_submit():
-        flash(_("Say why the detail is corrected."), "error")
-        return redirect(url_for("registry.item", public_id=public_id)), 303
-    value: object = form.value.data
-    if form.field.data == "page_count":
-        try:
-            value = int(form.value.data)
-        except (TypeError, ValueError):
-            flash(_("The number of pages must be a number."), "error")
-            return redirect(url_for("registry.item", public_id=public_id)), 303
-    return run_write(
-        lambda: operations.annotate(item, form.field.data, value, form.reason.data, current_user),
-        success=_("The correction is recorded; the previous value is kept."),
-        back=url_for("registry.item", public_id=public_id),
-    )
-
-
-@bp.route("/<public_id>/supply", methods=["POST"])
-@login_required
-def supply(public_id: str):
-    item = _item_or_404(public_id)
-    require(Permission.MODIFY, item)  # the applicant's details change: the office only
-    form = SupplyForm()
-    if not form.validate_on_submit():
-        flash(_("Say how the details arrived."), "error")
-        return redirect(url_for("registry.item", public_id=public_id)), 303
-    details = {
-        name: getattr(form, name).data
-        for name in (
-            "full_name",
-            "address",
-            "organisation_name",
-            "bin",
-            "authority_document",
-            "addressee",
-            "summary",
-        )
-        if (getattr(form, name).data or "").strip()
-    }
-    if form.signed.data:
-        details["signed"] = True
-    return run_write(
-        lambda: operations.supply_missing(item, current_user, reason=form.reason.data, **details),
-        success=_("The details are recorded."),
-        back=url_for("registry.item", public_id=public_id),
-    )
-
-
-@bp.route("/scans", methods=["GET", "POST"])
-@login_required
-def scans():
-    """Batch scans: upload a multi-page scan; resolve pages without a known label."""
-    from docflow.registry.models import ScanBatch
-    from docflow.registry.scanning import unmatched_queue, upload_batch
-
-    require(Permission.REGISTER)
-    form = UploadForm()
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            flash(_("Choose at least one file."), "error")
-            return redirect(url_for("registry.scans")), 303
-        for f in form.files.data:
-            if f and f.filename:
-                upload_batch(f.filename, f.stream, current_user)
-        db.session.commit()
-        jobs.schedule()
-        flash(_("The scan is being split at the registration labels."), "info")
-        return redirect(url_for("registry.scans")), 303
-    batches = db.session.scalars(select(ScanBatch).order_by(ScanBatch.id.desc()).limit(20)).all()
-    return render_template(
-        "registry/scans.html",
-        form=form,
-        batches=batches,
-        queue=unmatched_queue(),
-        resolve_form=LinkForm(),
-    )
-
-
-@bp.route("/scans/unmatched/<int:scan_id>", methods=["POST"])
-@login_required
-def resolve_scan(scan_id: int):
-    from docflow.registry.models import UnmatchedScan
-    from docflow.registry.scanning import resolve
-
-    require(Permission.REGISTER)
-    unmatched = db.session.get(UnmatchedScan, scan_id)
-    if unmatched is None:
-        abort(404)
-    form = LinkForm()
-    item = item_by_number((form.reg_number.data or "").strip()) if form.reg_number.data else None
-    if item is None:
-        flash(_("No registered item with that number."), "error")
-        return redirect(url_for("registry.scans")), 303
-    return run_write(
-        lambda: resolve(unmatched, item, current_user),
-        success=_("The pages are attached to %(number)s.", number=item.reg_number),
-        back=url_for("registry.scans"),
-    )
-
-
-@bp.route("/scans/unmatched/<int:scan_id>/file")
-@login_required
-def unmatched_file(scan_id: int):
-    from docflow.registry.models import UnmatchedScan
-
-    require(Permission.REGISTER)
-    unmatched = db.session.get(UnmatchedScan, scan_id)
-    if unmatched is None:
-        abort(404)
-    att = unmatched.attachment
-    access_log.record("download", att)
-    return send_file(
-        get_storage().open(att.storage_key), mimetype="application/pdf", download_name=att.filename
-    )
