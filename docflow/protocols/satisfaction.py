@@ -24,12 +24,8 @@ from docflow.core.security import AccessDenied, Permission, has_permission
 from docflow.core.settings import get_setting
 from docflow.extensions import db
 from docflow.protocols.models import SatisfactionCall, SignUp
-from docflow.protocols.schedules import (
-    SETTING_KEY,
-    ScheduleError,
-    organisation_names,
-    public_lang,
-)
+from docflow.protocols.schedule_public import organisation_names, public_lang
+from docflow.protocols.schedules import SETTING_KEY, ScheduleError
 from docflow.registry.models import IncomingItem
 
 REASONS = {

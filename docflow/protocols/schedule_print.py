@@ -19,7 +19,7 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from docflow.core.pdf import FONT, new_pdf
-from docflow.protocols.schedules import (
+from docflow.protocols.schedule_public import (
     PUBLIC_TEXT,
     PublishedOfficial,
     organisation_names,

@@ -40,7 +40,7 @@ from docflow.core.views import require, run_write
 from docflow.extensions import db
 from docflow.i18n import format_date
 from docflow.org.models import Official, User
-from docflow.protocols import satisfaction, schedules
+from docflow.protocols import satisfaction, schedule_coverage, schedule_public, schedules
 from docflow.protocols.blueprint import bp, public_bp
 from docflow.protocols.models import ReceptionSchedule, ReceptionSession, SignUp
 from docflow.protocols.workflow import SESSION
@@ -211,7 +211,7 @@ def _render_schedules(
         approvers=approvers,
         sessions=sessions,
         session_states=SESSION.states,
-        problems=schedules.monthly_coverage_problems(today, months=COVERAGE_MONTHS),
+        problems=schedule_coverage.monthly_coverage_problems(today, months=COVERAGE_MONTHS),
         can_manage=can_manage,
         can_approve=has_permission(current_user, Permission.APPROVE_SCHEDULE),
         schedule_form=schedule_form,
@@ -407,13 +407,13 @@ def _public_headers(response, lang: str):
 def reception():
     lang = _public_lang()
     today = _today()
-    org = schedules.organisation_names()
+    org = schedule_public.organisation_names()
     with force_locale(lang):
         body = render_template(
             "protocols/public_reception.html",
             lang=lang,
-            text=schedules.PUBLIC_TEXT[lang],
-            officials=schedules.published_schedule(today),
+            text=schedule_public.PUBLIC_TEXT[lang],
+            officials=schedule_public.published_schedule(today),
             org_name=org.get(lang) or org.get("ru") or org.get("kk") or "",
             today=today,
         )

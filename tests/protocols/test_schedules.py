@@ -16,7 +16,7 @@ from docflow.core.security import AccessDenied
 from docflow.core.workflow import WorkflowError, history
 from docflow.extensions import db
 from docflow.org.models import Official
-from docflow.protocols import schedules
+from docflow.protocols import schedule_coverage, schedule_public, schedules
 from docflow.protocols.models import ReceptionSchedule, ReceptionSession, SignUp
 from docflow.protocols.schedule_print import schedule_docx, schedule_pdf
 from docflow.protocols.schedules import ScheduleError
@@ -258,7 +258,7 @@ def test_r_recv_1_nth_weekday_and_monthly_coverage(app, users):
     s = make_schedule(users, week_of_month=3)
     assert schedules.occurrence_dates(s, D(2026, 12, 1), D(2026, 12, 31)) == [D(2026, 12, 16)]
     assert schedules.sessions_for(s, D(2026, 12, 1), D(2026, 12, 31)) == []
-    problems = schedules.monthly_coverage_problems(D(2026, 11, 5), months=2)
+    problems = schedule_coverage.monthly_coverage_problems(D(2026, 11, 5), months=2)
     by_month = {(p.official.code, p.month) for p in problems}
     assert ("AKIM", D(2026, 12, 1)) in by_month
     assert ("AKIM", D(2026, 11, 1)) not in by_month  # 18.11.2026 is a working Wednesday
@@ -269,7 +269,7 @@ def test_r_recv_1_nth_weekday_and_monthly_coverage(app, users):
     schedules.create_one_off(
         official("AKIM"), users["controller"], D(2026, 12, 10), T(10), T(12), today=D(2026, 11, 5)
     )
-    problems = schedules.monthly_coverage_problems(D(2026, 12, 1))
+    problems = schedule_coverage.monthly_coverage_problems(D(2026, 12, 1))
     assert "AKIM" not in {p.official.code for p in problems}
 
 
@@ -484,7 +484,7 @@ def published(app, users):
     make_schedule(users, code="AKIM", week_of_month=2)
     make_schedule(users, code="DEP3", weekday=3, start=T(15), end=T(18), video=True)
     make_schedule(users, code="DEP1", weekday=1, approve=False)  # a draft: never published
-    return schedules.published_schedule(D(2026, 11, 22))
+    return schedule_public.published_schedule(D(2026, 11, 22))
 
 
 def test_r_recv_2_published_schedule_has_names_and_positions(published):
