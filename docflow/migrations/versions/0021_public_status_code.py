@@ -1,0 +1,24 @@
+"""public_status_code (placeholder: filled by the work that needs it)
+
+Revision ID: 0021
+Revises: 0020
+"""
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+import docflow.core.db  # noqa: F401
+
+# revision identifiers, used by Alembic.
+revision = "0021"
+down_revision = "0020"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass

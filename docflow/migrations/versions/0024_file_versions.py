@@ -1,0 +1,24 @@
+"""file_versions (placeholder: filled by the work that needs it)
+
+Revision ID: 0024
+Revises: 0023
+"""
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+import docflow.core.db  # noqa: F401
+
+# revision identifiers, used by Alembic.
+revision = "0024"
+down_revision = "0023"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass

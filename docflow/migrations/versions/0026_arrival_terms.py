@@ -1,0 +1,24 @@
+"""arrival_terms (placeholder: filled by the work that needs it)
+
+Revision ID: 0026
+Revises: 0025
+"""
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+import docflow.core.db  # noqa: F401
+
+# revision identifiers, used by Alembic.
+revision = "0026"
+down_revision = "0025"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
