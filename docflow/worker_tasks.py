@@ -170,6 +170,19 @@ def scheduled_reports(today: str | None = None) -> None:
     schedule.run(day, Path(folder))
 
 
+@tasks.task("analytics.warm_problems", every=300)
+def warm_problems(today: str | None = None) -> int:
+    """Keep the dashboard's emerging-problems scans computed (``problem_store``): a drain, then
+    the scans of the dashboard's periods, stored for every process."""
+    from docflow.analytics import facts, problem_store
+    from docflow.core.calendar import get_calendar
+
+    facts.drain()
+    db.session.commit()
+    day = dt.date.fromisoformat(today) if today else get_calendar().local_now().date()
+    return problem_store.warm(day)
+
+
 # --- exchange: case imports ----------------------------------------------------------------
 
 

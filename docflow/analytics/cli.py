@@ -103,3 +103,15 @@ def scheduled_command(today, folder):
     target = Path(folder) if folder else Path(current_app.instance_path) / "reports"
     for path in schedule.run(today, target):
         click.echo(path)
+
+
+@analytics_cli.command("warm")
+@click.option("--today", type=DATE, default=None, help="Run as of this day (default: today).")
+def warm_command(today):
+    """Compute the dashboard's emerging-problems scans now (cron, without Celery beat)."""
+    from docflow.analytics import facts, problem_store
+    from docflow.core.calendar import get_calendar
+
+    facts.drain()
+    today = today or get_calendar().local_now().date()
+    click.echo(f"{problem_store.warm(today)} periods scanned")

@@ -465,10 +465,13 @@ def rebuild_aggregates() -> int:
     load of facts; the incremental path gives the same rows). Returns the number of rows."""
     from sqlalchemy import and_, func, literal
 
+    from docflow.analytics import problem_store
+
     f = CaseFact
     columns = ["day", "dim", "value", *MEASURES]
     _VERSION[0] += 1
     db.session.execute(delete(DailyAggregate))
+    problem_store.forget_all()  # scans of the old aggregates
     total = 0
     values = {
         "all": (literal(""), None),

@@ -17,7 +17,7 @@ import datetime as dt
 from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from docflow.core.db import UTCDateTime, utcnow
+from docflow.core.db import JSONType, UTCDateTime, utcnow
 from docflow.extensions import db
 
 # Where a case stands, for analytics (the workflow's states folded into a few).
@@ -107,7 +107,12 @@ class DailyAggregate(db.Model):
     rated: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     rating_sum: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
 
-    __table_args__ = (UniqueConstraint("dim", "day", "value", name="uq_analytics_daily_key"),)
+    __table_args__ = (
+        UniqueConstraint("dim", "day", "value", name="uq_analytics_daily_key"),
+        # Covering the emerging-problems scan (dim, period, cell, cases): read from the index
+        # alone, never from the table rows.
+        Index("ix_analytics_daily_cover", "dim", "day", "value", "n"),
+    )
 
 
 class DirtyCase(db.Model):
@@ -117,3 +122,18 @@ class DirtyCase(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+
+
+class ProblemScan(db.Model):
+    """A stored emerging-problems scan (see :mod:`docflow.analytics.problem_store`): the result
+    for one period, filters and settings, with the drains counter it was computed at. Derived
+    data, recomputed at will: not in the audit trail."""
+
+    __tablename__ = "analytics_problem_scan"
+    __audit__ = False
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    drains: Mapped[int] = mapped_column(Integer, nullable=False)
+    computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    result: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)

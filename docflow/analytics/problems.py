@@ -259,30 +259,38 @@ def find_problems(
 ) -> list[Problem]:
     """The period's emerging problems, most significant first (the facts must be fresh).
 
-    A scan over a million cases takes about half a second on SQLite, so a result is kept: it
-    is reused while the aggregates are unchanged (``facts.version()``), and for up to
-    ``ANALYTICS_PROBLEMS_MAX_AGE`` seconds (default 300) after they changed — a problem is
-    a matter of days, not of the last registration.
+    A result is kept in this process while the aggregates are unchanged (``facts.version()``),
+    and in the database for every process (:mod:`docflow.analytics.problem_store`): reused while
+    no drain happened since it was computed, and for up to ``ANALYTICS_PROBLEMS_MAX_AGE``
+    seconds (default 300) after one did — a problem is a matter of days, not of the last
+    registration.
     """
     from flask import current_app
 
+    from docflow.analytics import problem_store
     from docflow.analytics.facts import version
 
+    conf = settings()
+    scope = (tuple(subdivisions or ()), tuple(districts or ()))
     key = (
         id(current_app._get_current_object()),
         str(db.engine.url),
         date_from,
         date_to,
-        tuple(subdivisions or ()),
-        tuple(districts or ()),
-        repr(sorted(settings().items())),
+        scope,
+        repr(sorted(conf.items())),
     )
     max_age = float(current_app.config.get("ANALYTICS_PROBLEMS_MAX_AGE", 300))
     now, current = time.monotonic(), version()
     found = _CACHE.get(key)
     if found is not None and (found[1] == current or now - found[0] < max_age):
         return [copy.copy(p) for p in found[2]]
-    problems = _find_problems(date_from, date_to, subdivisions, districts)
+    stored_key = problem_store.key_of(date_from, date_to, scope, conf)
+    drains = current[1]
+    problems = problem_store.load(stored_key, drains, max_age)
+    if problems is None:
+        problems = _find_problems(date_from, date_to, subdivisions, districts)
+        problem_store.save(stored_key, drains, problems)
     with _CACHE_LOCK:
         if len(_CACHE) > 64:
             _CACHE.clear()

@@ -139,8 +139,8 @@ def test_poisson_tail():
 
 
 def test_r_audit_2_the_database_scan_finds_what_the_python_scan_finds(app, backend):
-    """find_problems (window functions over the daily rollup, on SQLite and PostgreSQL alike)
-    against detect (the same rule in Python) on one generated history."""
+    """find_problems (the daily rollup's cell-days packed per cell, on SQLite and PostgreSQL
+    alike) against detect (the same rule in Python) on one generated history."""
     import json
 
     from sqlalchemy import select
@@ -225,3 +225,63 @@ def test_r_audit_2_problems_are_reused_until_the_data_changes(app, make_item):
         assert len(calls) == 3
     finally:
         module._find_problems = real
+
+
+def test_r_audit_2_a_stored_scan_serves_every_process_until_stale(app, make_item):
+    """The scan is materialised in the database: a process without it in memory reuses it;
+    after a drain it is recomputed once older than ANALYTICS_PROBLEMS_MAX_AGE; a rebuild of the
+    aggregates forgets it; the warm task stores the dashboard's periods."""
+    from sqlalchemy import func, select
+
+    from docflow.analytics import facts, problem_store
+    from docflow.analytics import problems as module
+    from docflow.analytics.models import ProblemScan
+    from docflow.core.numbering import next_number
+    from docflow.extensions import db
+
+    calls = []
+    real = module._find_problems
+
+    def counting(*args):
+        calls.append(args)
+        return real(*args)
+
+    def another_process():
+        module._CACHE.clear()
+
+    module._find_problems = counting
+    try:
+        day = dt.date(2026, 11, 1)
+        make_item(summary="Медеу ауданы: пәтерде жылу жоқ")
+        db.session.commit()
+        first = module.find_problems(day, END)
+        another_process()
+        again = module.find_problems(day, END)
+        assert len(calls) == 1  # read back from the database
+        assert [p.to_json() for p in again] == [p.to_json() for p in first]
+        next_number(facts.DRAIN_LOCK, 0)  # some process drained: the stored scan is stale
+        db.session.commit()
+        app.config["ANALYTICS_PROBLEMS_MAX_AGE"] = 3600
+        another_process()
+        module.find_problems(day, END)
+        assert len(calls) == 1  # younger than the allowed age: still served
+        app.config["ANALYTICS_PROBLEMS_MAX_AGE"] = 0
+        another_process()
+        module.find_problems(day, END)
+        assert len(calls) == 2
+        facts.rebuild_aggregates()
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(ProblemScan)) == 0
+        assert problem_store.warm(END) == len(problem_store.WARM_PERIOD_DAYS)
+        assert db.session.scalar(select(func.count()).select_from(ProblemScan)) == len(
+            problem_store.WARM_PERIOD_DAYS
+        )
+    finally:
+        module._find_problems = real
+        app.config["ANALYTICS_PROBLEMS_MAX_AGE"] = 0
+
+
+def test_the_dashboards_default_period_is_kept_computed():
+    from docflow.analytics import problem_store, views
+
+    assert views.DEFAULT_DAYS in problem_store.WARM_PERIOD_DAYS
