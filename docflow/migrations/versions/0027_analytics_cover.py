@@ -23,7 +23,7 @@ def upgrade():
         sa.Column("key", sa.String(length=64), nullable=False),
         sa.Column("drains", sa.Integer(), nullable=False),
         sa.Column("computed_at", docflow.core.db.UTCDateTime(), nullable=False),
-        sa.Column("result", docflow.core.db.JSONType(), nullable=False),
+        sa.Column("result", docflow.core.db.JSONType, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_analytics_problem_scan")),
         sa.UniqueConstraint("key", name=op.f("uq_analytics_problem_scan_key")),
     )
