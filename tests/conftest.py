@@ -293,3 +293,24 @@ def make_item(app, clerk):
         return register(data, actor)
 
     return make
+
+
+# --- browser tests run in one backend's pass ----------------------------------------------------
+
+EVERY_BACKEND = os.environ.get("DOCFLOW_TEST_BROWSER_EVERY_BACKEND") == "1"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """On the PostgreSQL pass, skip the tests that drive Chromium: they check pages, scripts and
+    flows, which do not depend on the database (the SQL under them is covered by the other tests
+    of both passes), and they are the slowest of the suite. DOCFLOW_TEST_BROWSER_EVERY_BACKEND=1
+    runs them on PostgreSQL too."""
+    if not PG_URL or EVERY_BACKEND:
+        return
+    skip = pytest.mark.skip(
+        reason="browser test: runs in the SQLite pass (DOCFLOW_TEST_BROWSER_EVERY_BACKEND=1 here)"
+    )
+    for item in items:
+        if item.get_closest_marker("browser") or "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(skip)
