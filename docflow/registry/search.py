@@ -34,11 +34,13 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def document_text(item: Any) -> str:
+def document_text(item: Any, attachments: Any = None) -> str:
+    """What the index holds of an item; ``attachments`` when the caller knows them (an imported
+    case has none: no query for them)."""
     parts = [item.reg_number, item.summary, item.addressee, item.external_number]
     for a in item.applicants:
         parts += [a.full_name, a.organisation_name, a.representative, a.address]
-    for att in item.current_attachments:
+    for att in item.current_attachments if attachments is None else attachments:
         parts += [att.filename, att.text]
     return normalise(" ".join(p for p in parts if p))
 
@@ -68,14 +70,25 @@ def stem_lexemes(found: list[str]) -> list[str]:
 
 
 def reindex(item: Any) -> None:
+    reindex_many([item])
+
+
+def reindex_many(items: list[Any], *, without_files: bool = False) -> None:
+    """(Re)index ``items`` in one statement per backend step; ``without_files``: the caller
+    knows they have no attachments (imported cases), so none are read."""
+    if not items:
+        return
     db.session.flush()
-    doc = document_text(item)
+    docs = [(item.id, document_text(item, () if without_files else None)) for item in items]
     if _dialect() == "sqlite":
-        ru, kk = stem_columns(doc)
-        db.session.execute(text("DELETE FROM item_fts WHERE rowid = :id"), {"id": item.id})
+        rows = []
+        for item_id, doc in docs:
+            ru, kk = stem_columns(doc)
+            rows.append({"id": item_id, "doc": doc, "ru": ru, "kk": kk})
+        db.session.execute(text("DELETE FROM item_fts WHERE rowid = :id"), rows)
         db.session.execute(
             text("INSERT INTO item_fts (rowid, content, ru, kk) VALUES (:id, :doc, :ru, :kk)"),
-            {"id": item.id, "doc": doc, "ru": ru, "kk": kk},
+            rows,
         )
     else:
         db.session.execute(
@@ -84,7 +97,10 @@ def reindex(item: Any) -> None:
                 "to_tsvector('simple', :doc) || array_to_tsvector(CAST(:stems AS text[]))) "
                 "ON CONFLICT (item_id) DO UPDATE SET document = EXCLUDED.document"
             ),
-            {"id": item.id, "doc": doc, "stems": stem_lexemes(words(doc))},
+            [
+                {"id": item_id, "doc": doc, "stems": stem_lexemes(words(doc))}
+                for item_id, doc in docs
+            ],
         )
 
 
