@@ -31,7 +31,7 @@ from docflow.extensions import db
 from docflow.org.models import Employee, Subdivision, User
 from docflow.registry.models import IncomingItem, ItemLink
 
-CHUNK = 500  # cases read per query
+CHUNK = 2000  # cases read per query (fewer round trips: PostgreSQL pays ~1 ms for each)
 NONE: list = []  # an empty answer (never changed)
 # Events of an imported case no check looks at (not read), and those whose recorded fields are
 # read (the others need only their type, time and the person the importer resolved).
