@@ -108,13 +108,26 @@ class SQLiteDatabases:
 
 
 class PostgresDatabases:
+    """A database per test, cloned from a template (CREATE DATABASE … TEMPLATE).
+
+    A clone and a drop cost a PostgreSQL server some 50–200 ms each, a few minutes over the
+    suite: a helper thread keeps the next clone of each template ready and drops the used ones
+    while the tests run."""
+
     backend = "postgresql"
 
     def __init__(self, server_url: str) -> None:
+        import queue
+        import threading
+
         self.server = make_url(server_url)
         self.admin = create_engine(self.server, isolation_level="AUTOCOMMIT")
         self.prefix = f"docflow_{os.getpid()}_"
         self.templates: dict[str, str] = {}
+        self.ready: dict[str, queue.Queue] = {}
+        self.jobs: queue.Queue = queue.Queue()
+        self.helper = threading.Thread(target=self._work, daemon=True)
+        self.helper.start()
 
     def _url(self, dbname: str) -> str:
         return self.server.set(database=dbname).render_as_string(hide_password=False)
@@ -123,24 +136,58 @@ class PostgresDatabases:
         with self.admin.connect() as conn:
             conn.execute(text(sql))
 
+    def _work(self) -> None:
+        while True:
+            job = self.jobs.get()
+            try:
+                if job is None:
+                    return
+                kind, name = job
+                if kind == "drop":
+                    self._exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                else:
+                    self.ready[name].put(self._create(name))
+            except Exception as exc:  # a failed clone: the test makes its own
+                if job is not None and job[0] == "clone":
+                    self.ready[job[1]].put(exc)
+            finally:
+                self.jobs.task_done()
+
+    def _create(self, name: str) -> str:
+        dbname = f"{self.prefix}{uuid.uuid4().hex[:12]}"
+        self._exec(f'CREATE DATABASE "{dbname}" TEMPLATE "{self.templates[name]}"')
+        return dbname
+
     def template(self, name: str, build: Callable[[str], None]) -> None:
+        import queue
+
         dbname = f"{self.prefix}tpl_{name}"
         self._exec(f'DROP DATABASE IF EXISTS "{dbname}"')
         self._exec(f'CREATE DATABASE "{dbname}"')
         build(self._url(dbname))
         self.templates[name] = dbname
+        self.ready[name] = queue.Queue()
+        self.jobs.put(("clone", name))
 
     def clone(self, name: str) -> str:
-        dbname = f"{self.prefix}{uuid.uuid4().hex[:12]}"
-        self._exec(f'CREATE DATABASE "{dbname}" TEMPLATE "{self.templates[name]}"')
+        found = self.ready[name].get()  # the helper always has one on the way
+        self.jobs.put(("clone", name))
+        dbname = found if isinstance(found, str) else self._create(name)
         return self._url(dbname)
 
     def drop(self, url: str) -> None:
         dbname = make_url(url).database
         assert re.fullmatch(r"docflow_\w+", dbname)
-        self._exec(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        self.jobs.put(("drop", dbname))
 
     def close(self) -> None:
+        self.jobs.put(None)
+        self.helper.join()
+        for pending in self.ready.values():
+            while not pending.empty():
+                found = pending.get()
+                if isinstance(found, str):
+                    self._exec(f'DROP DATABASE IF EXISTS "{found}" WITH (FORCE)')
         for dbname in self.templates.values():
             self._exec(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
         self.admin.dispose()
