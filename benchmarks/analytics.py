@@ -169,6 +169,7 @@ def measure(url: str, runs: int) -> None:
     from docflow import create_app
     from docflow.analytics import queries as q
     from docflow.analytics.models import CaseFact
+    from docflow.analytics.problem_store import forget_all
     from docflow.analytics.problems import _CACHE, find_problems
     from docflow.extensions import db
 
@@ -204,11 +205,19 @@ def measure(url: str, runs: int) -> None:
                 ),
                 "over time": (lambda f=filters: q.series(f, "week"), None),
                 "heat map district × topic": (lambda f=filters: q.heatmap(f), None),
-                "emerging problems (first scan)": (
+                "emerging problems (first scan, nothing stored)": (
+                    lambda f=filters: (
+                        _CACHE.clear(),
+                        forget_all(),
+                        find_problems(f.date_from, f.date_to),
+                    ),
+                    None,
+                ),
+                "emerging problems (stored scan, a new process)": (
                     lambda f=filters: (_CACHE.clear(), find_problems(f.date_from, f.date_to)),
                     None,
                 ),
-                "emerging problems (reused)": (
+                "emerging problems (reused in the process)": (
                     lambda f=filters: find_problems(f.date_from, f.date_to),
                     None,
                 ),

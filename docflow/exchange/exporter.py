@@ -39,6 +39,7 @@ STATUS_OF_STATE = {
     "withdrawn": "Отозвано",
     "returned": "Приведено в соответствие",
     "left_without_consideration": "Оставлено без рассмотрения",
+    "reception_settled": "Исполнено",  # settled at the personal reception (explained, no-show)
 }
 PARENT_KINDS = ("complaint_about_answer", "reception_same_question", "related")
 # Workflow transitions that are events of the format (the rest come from their own rows).
