@@ -1,14 +1,16 @@
 """Extraction speed: ``extract()`` against raw pypdfium2 and against the ``tesseract`` command.
 
-Run with ``.venv/bin/python benchmarks/extraction.py`` (≈40 s). Prints figures, asserts nothing.
+Run with ``.venv/bin/python benchmarks/extraction.py`` (≈60 s). Prints figures, asserts nothing.
 
 1. Born-digital PDFs (pages of ``tests/registry/data/letter-kk-text.pdf`` repeated) in sets of
    different lengths: pages/s of raw pypdfium2 text extraction in this process
    (``get_textpage().get_text_range()`` per page), and of ``extract()`` (a sandboxed child per
    file, with the first-page preview) on both paths: a fresh interpreter per file
    (``DOCFLOW_EXTRACTION_ZYGOTE=0``) and a child forked by the zygote (the default); the ratios
-   are to the raw time. ``raw+pv`` adds what the pipeline does besides the text: rendering the
-   first page at 800 px and encoding it as PNG, the floor of ``extract()`` without any process.
+   are to the raw time. ``raw+pv`` adds what the pipeline does besides the text, with the
+   worker's own code: rendering the first page at 800 px and encoding it as PNG, the floor of
+   ``extract()`` without any process. The columns of one run are taken in turn, so that a
+   machine loaded by other work weighs on them alike; ``--profile`` adds cProfile tables.
 2. OCR: pages/s of ``extract()`` (the default path) on the image-only sample (and the photo)
    against ``tesseract PAGE.png stdout -l kaz+rus+eng --psm 3`` on the same pages rendered at
    300 dpi, with ``OMP_THREAD_LIMIT=1`` like the pipeline and (first page only) with tesseract's
@@ -28,13 +30,15 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
-from docflow.registry import extraction
-from docflow.registry.extract_worker import PREVIEW_SIDE, png_bytes
+from docflow.registry import extraction_zygote
 from docflow.registry.extraction import extract
+from docflow.registry.extractor.imaging import deflate, png_from_rows
+from docflow.registry.extractor.pdf import render_preview
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "registry" / "data"
 TEXT_SETS = [(10, 2), (5, 20), (2, 200), (1, 500)]  # (files, pages per file)
+PROCESS_RUNS = 3  # runs of the (slow) process-per-file column
 
 
 def make_pdf(path: Path, pages: int) -> Path:
@@ -53,27 +57,24 @@ def raw_text(path: Path, preview: bool = False) -> int:
         textpage = page.get_textpage()
         chars += len(textpage.get_text_range())
         textpage.close()
-        if preview and index == 0:  # what the worker does for the preview
-            bitmap = page.render(
-                scale=(PREVIEW_SIDE - 0.5) / max(page.get_size()), rev_byteorder=True
-            )
-            png_bytes(bitmap.width, bitmap.height, bitmap.n_channels, bitmap.stride, bitmap.buffer)
+        if preview and index == 0:  # the worker's own preview code: render, PNG-encode
+            png_from_rows(*render_preview(page))
         page.close()
     doc.close()
     return chars
 
 
-def best_of(repeat: int, fn, *args) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn(*args)
-        times.append(time.perf_counter() - started)
-    return min(times)
+def timed(fn, *args) -> float:
+    started = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - started
 
 
 def bench_text(tmp: Path, repeat: int) -> None:
-    print(f"Born-digital PDFs: extract() vs raw pypdfium2 text (best of {repeat} runs)")
+    print(
+        f"Born-digital PDFs: extract() vs raw pypdfium2 text (best of {repeat} runs, the "
+        "columns of a run taken in turn so that they share the machine's load)"
+    )
     each = f" {'p/s':>7} {'ratio':>7} {'per file':>9}"
     print(f"{'':>16} {'raw':>7} {'raw+pv':>14} {'process per file':>25} {'zygote':>25}")
     print(f"{'set':>16} {'p/s':>7} {'p/s':>7} {'ratio':>6}{each}{each}")
@@ -81,46 +82,109 @@ def bench_text(tmp: Path, repeat: int) -> None:
         paths = [make_pdf(tmp / f"text-{pages}-{i}.pdf", pages) for i in range(files)]
         for path in paths:  # warm the page cache (and the zygote), check the pipeline agrees
             result = extract(path)
-            if result.status != "done" or result.ocr_pages:
+            if result.status != "done" or result.ocr_pages or not result.preview_png:
                 print(f"  warning: {path.name}: {result.status} {result.error} (figures are off)")
 
         def run_ours(zygote: bool, paths=paths) -> None:
-            extraction.USE_ZYGOTE = zygote
+            extraction_zygote.USE_ZYGOTE = zygote
             try:
                 for path in paths:
                     extract(path)
             finally:
-                extraction.USE_ZYGOTE = True
+                extraction_zygote.USE_ZYGOTE = True
 
         def run_raw(preview: bool, paths=paths) -> None:
             for path in paths:
                 raw_text(path, preview)
 
+        runs = [
+            (
+                timed(run_raw, False),
+                timed(run_raw, True),
+                timed(run_ours, False) if index < PROCESS_RUNS else float("inf"),
+                timed(run_ours, True),
+            )
+            for index in range(repeat)
+        ]
+        raw, raw_pv, process, zygote = (min(column) for column in zip(*runs, strict=True))
         total = files * pages
-        raw, raw_pv = best_of(repeat, run_raw, False), best_of(repeat, run_raw, True)
         label = f"{files}×{pages} pages"
         line = f"{label:>16} {total / raw:7.0f} {total / raw_pv:7.0f} {raw_pv / raw:5.1f}×"
-        for zygote in (False, True):
-            ours = best_of(repeat, run_ours, zygote)
-            line += f" {total / ours:7.0f} {ours / raw:6.1f}× {ours / files * 1000:7.0f}ms"
+        for ours in (process, zygote):
+            line += f" {total / ours:7.0f} {ours / raw:6.1f}× {ours / files * 1000:7.1f}ms"
         print(line)
+    cpu_per_file(tmp)
     started = time.perf_counter()
     subprocess.run([sys.executable, "-I", "-c", "import pypdfium2"], check=True)
     print(
         f"  (a fresh interpreter importing pypdfium2 alone: "
         f"{(time.perf_counter() - started) * 1000:.0f} ms — the floor of the per-file cost)"
     )
-    extraction._shutdown_zygote()
+    extraction_zygote.shutdown()
     started = time.perf_counter()
     extract(DATA / "letter-kk-text.pdf")
     first = time.perf_counter() - started
-    started = time.perf_counter()
-    extract(DATA / "letter-kk-text.pdf")
-    second = time.perf_counter() - started
+    second = min(timed(extract, DATA / "letter-kk-text.pdf") for _ in range(5))
     print(
         f"  (the zygote's start-up, once per process: {(first - second) * 1000:.0f} ms; "
-        f"the sample letter then takes {second * 1000:.0f} ms)"
+        f"the sample letter then takes {second * 1000:.1f} ms)"
     )
+
+
+def zygote_cpu() -> float:
+    """CPU seconds of the zygote and of its children reaped so far (``/proc/PID/stat``)."""
+    pid = extraction_zygote.running_pid()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_per_file(tmp: Path, files: int = 200) -> None:
+    """CPU time, which a loaded machine does not inflate as much as the wall-clock time: raw
+    pypdfium2 in this process against extract() of 2-page letters (this process, the zygote and
+    its children, the spare children's warm-up included)."""
+    if not Path("/proc/self/stat").exists():
+        return
+    path = make_pdf(tmp / "cpu-2.pdf", 2)
+    extract(path)
+    started = time.process_time()
+    for _ in range(files):
+        raw_text(path)
+    raw = (time.process_time() - started) / files
+    extract(path)
+    zygote, started = zygote_cpu(), time.process_time()
+    for _ in range(files):
+        extract(path)
+    extract(path)  # the last child is reaped when the next file comes
+    ours = (time.process_time() - started + zygote_cpu() - zygote) / (files + 1)
+    print(
+        f"  CPU per 2-page file: raw {raw * 1000:.2f} ms, extract() {ours * 1000:.2f} ms "
+        f"(parent, zygote and children): {ours / raw:.1f}×"
+    )
+
+
+def profile(tmp: Path) -> None:
+    """Where the time of a 2-page letter goes: the child's work (``extractor.worker.run`` in this
+    process) and the parent's (``extract()`` through the zygote), by cProfile."""
+    import cProfile
+    import pstats
+
+    from docflow.registry.extractor.common import Limits
+    from docflow.registry.extractor.worker import run
+
+    path = make_pdf(tmp / "profile-2.pdf", 2)
+    preview = str(tmp / "preview.png")
+    for label, call in (
+        ("the child's work, in this process", lambda: run(str(path), Limits(), preview=preview)),
+        ("extract() in the parent (the child's work is in the waits)", lambda: extract(path)),
+    ):
+        call()
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(50):
+            call()
+        profiler.disable()
+        print(f"\nProfile of {label}, 50 runs of a 2-page letter:")
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(12)
 
 
 def words_found(text: str, name: str) -> str:
@@ -193,15 +257,21 @@ def make_scan(path: Path, pages: int) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3, help="runs per text set (best counts)")
+    parser.add_argument("--repeat", type=int, default=7, help="runs per text set (best counts)")
     parser.add_argument("--ocr-pages", type=int, default=2, help="pages of the OCR benchmark")
+    parser.add_argument("--no-ocr", action="store_true", help="skip the OCR benchmark")
+    parser.add_argument("--profile", action="store_true", help="cProfile a 2-page letter")
     args = parser.parse_args()
     print(
-        f"python {sys.version.split()[0]}, pypdfium2 {pdfium.PYPDFIUM_INFO}, {os.cpu_count()} CPUs"
+        f"python {sys.version.split()[0]}, pypdfium2 {pdfium.PYPDFIUM_INFO}, {os.cpu_count()} CPUs,"
+        f" load average {os.getloadavg()[0]:.1f}, PNG deflate: {deflate.__name__}"
     )
     with tempfile.TemporaryDirectory() as tmp:
         bench_text(Path(tmp), args.repeat)
-        bench_ocr(Path(tmp), args.ocr_pages)
+        if not args.no_ocr:
+            bench_ocr(Path(tmp), args.ocr_pages)
+        if args.profile:
+            profile(Path(tmp))
 
 
 if __name__ == "__main__":

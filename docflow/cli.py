@@ -192,6 +192,7 @@ def register_cli(app: Flask) -> None:
     from docflow.core.access_log import access_log_command
     from docflow.core.backup_cli import backup_cli
     from docflow.core.calendar_cli import calendar_cli
+    from docflow.core.storage_sweep import storage_cli
     from docflow.exchange.cli import cases_cli
     from docflow.inspection.cli import inspection_cli
     from docflow.org.substitutes_cli import org_cli
@@ -209,6 +210,7 @@ def register_cli(app: Flask) -> None:
         audit_cli,
         access_log_command,
         backup_cli,
+        storage_cli,
         calendar_cli,
         registry_cli,
         routing_cli,

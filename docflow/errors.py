@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from docflow.api.safe_input import BadInput
@@ -26,7 +27,13 @@ MESSAGES = {
     422: _l("The request breaks a rule of the office."),
     429: _l("Too many requests. Wait a little and try again."),
     500: _l("Something went wrong on our side. Your data is safe; please try again."),
+    503: _l(
+        "The database is not available at the moment. Nothing was saved; try again in a minute."
+    ),
+    507: _l("The server's disk is full. Nothing was saved; tell the administrator."),
 }
+# SQLite's OperationalError also means a bug (no such table…): only these are unavailability.
+SQLITE_UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o")
 
 
 def wants_json() -> bool:
@@ -46,7 +53,8 @@ def error_response(status: int, code: str, message: str, headers=None, **extra):
             "errors/error.html", status=status, message=message, back_url=_back_url()
         )
     except Exception:  # the page shell itself is broken (database down…): still say something
-        db.session.rollback()
+        with contextlib.suppress(Exception):
+            db.session.rollback()
         body = f"<!doctype html><title>{status}</title><h1>{status}</h1><p>{escape(message)}</p>"
     return body, status, headers or {}
 
@@ -86,6 +94,27 @@ def register_error_handlers(app: Flask) -> None:
         app.logger.warning("database refused a value: %s", exc.orig)
         return error_response(
             422, "invalid", str(_l("A value is too long or not valid. Check the data and retry."))
+        )
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unavailable(exc: OperationalError | InterfaceError):
+        # The database is down, restarting or unreachable (or SQLite busy, or its disk full):
+        # 503 with Retry-After, or 507, and a readable message, never a traceback. The pool
+        # checks connections before use (pool_pre_ping), so service resumes by itself.
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        # Nothing more may ask the database in this request: the user is anonymous from here.
+        g._login_user = current_app.login_manager.anonymous_user()
+        reason = str(exc.orig or exc).lower()
+        if "database or disk is full" in reason:
+            app.logger.error("database disk full: %s", exc.orig)
+            return error_response(507, "storage_full", str(MESSAGES[507]))
+        if db.engine.dialect.name == "sqlite" and not any(s in reason for s in SQLITE_UNAVAILABLE):
+            return _unexpected(exc)
+        app.logger.error("database unavailable: %s", exc.orig)
+        return error_response(
+            503, "database_unavailable", str(MESSAGES[503]), {"Retry-After": "30"}
         )
 
     @app.errorhandler(HTTPException)

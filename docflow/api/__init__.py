@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from docflow.core import audit
+from docflow.core.db import set_sqlite_begin_mode
 from docflow.core.errors import DomainError
 from docflow.extensions import csrf, db
 
@@ -129,9 +130,21 @@ def _authenticate() -> Any:
     return user
 
 
+def reads_first(view):
+    """Mark a write view that reads before it writes: its request begins with a DEFERRED
+    transaction (authentication included), and the view calls ``core.db.begin_writes()``
+    before its first write, so the SQLite write lock is held only while it writes."""
+    view.api_reads_first = True
+    return view
+
+
 def api_auth(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
+        if getattr(view, "api_reads_first", False):
+            # A before-request check's reads (the settings' scheduled changes) end here too.
+            db.session.rollback()
+            set_sqlite_begin_mode("DEFERRED")
         user = _authenticate()
         g.api_user = user
         audit.set_actor(audit.Actor(user.id, user.display_name))

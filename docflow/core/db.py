@@ -59,6 +59,26 @@ def set_sqlite_begin_mode(mode: str) -> None:
     _sqlite_begin.set(mode)
 
 
+def begin_writes() -> None:
+    """End a read-only start of a write request, so its writes begin IMMEDIATE (SQLite).
+
+    A request that reads first (authentication, permissions, office settings: cached for the
+    request) in a DEFERRED transaction calls this before its first write: the write lock is held
+    only for the writing part, and the writes never upgrade a stale read snapshot. Nothing is
+    written before, so the commit only ends the reads; what they loaded (the authenticated user
+    and its roles) stays loaded rather than read again under the lock.
+    """
+    from docflow.extensions import db
+
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
+    _sqlite_begin.set("IMMEDIATE")
+
+
 def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
     """Make SQLite fit a multi-user server: WAL, busy timeout, FULL sync, FKs, BEGIN IMMEDIATE."""
     if engine.dialect.name != "sqlite":
@@ -75,9 +95,13 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
+    from docflow.core import sqlite_writers
+
+    begin = sqlite_writers.install(engine, busy_timeout_ms)  # writers take turns, no sleeping
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql(f"BEGIN {_sqlite_begin.get()}")
+        begin(conn, _sqlite_begin.get())
 
 
 def atomic(func):

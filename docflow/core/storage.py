@@ -8,6 +8,7 @@ the memory backend serves tests.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import shutil
@@ -18,12 +19,33 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from docflow.core import faults
+from docflow.core.errors import DomainError
 
 CHUNK = 1024 * 1024
+# A write that fails for want of space: the disk is full, or the storage user's quota is.
+NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
 class FileTooLarge(ValueError):
     pass
+
+
+class StorageFull(DomainError):
+    """The file could not be stored for want of space; nothing of it was kept (507)."""
+
+    status = 507
+    code = "storage_full"
+
+    def __init__(self) -> None:
+        super().__init__(
+            _l(
+                "The file storage is full: the file was not stored. Nothing else was lost; "
+                "tell the administrator and send the file again later."
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -51,6 +73,9 @@ def _copy_hashing(stream: BinaryIO, out: BinaryIO, max_bytes: int | None) -> tup
     return digest.hexdigest(), size
 
 
+TEMP_PREFIX = ".upload-"  # a file being written; one left behind by a crash: flask storage orphans
+
+
 class FileSystemStorage:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
@@ -61,16 +86,28 @@ class FileSystemStorage:
         return self.root / key[:2] / key[2:4] / key
 
     def save(self, stream: BinaryIO, max_bytes: int | None = None) -> StoredFile:
+        """Write to a temp file, fsync, rename into place: a file is whole or absent under its
+        key. A full disk raises :class:`StorageFull` and leaves no partial file behind."""
+        try:
+            return self._save(stream, max_bytes)
+        except OSError as exc:
+            if exc.errno in NO_SPACE:
+                raise StorageFull() from exc
+            raise
+
+    def _save(self, stream: BinaryIO, max_bytes: int | None) -> StoredFile:
         self.root.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".upload-")
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=TEMP_PREFIX)
         try:
             with os.fdopen(fd, "wb") as out:
                 sha, size = _copy_hashing(stream, out, max_bytes)
+                faults.point("storage.partial")
                 out.flush()
                 os.fsync(out.fileno())
             target = self._path(sha)
             if target.exists():  # same content already stored: keep the original
                 os.unlink(tmp)
+                os.utime(target)  # young again: the orphan sweep leaves it to the new row
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.chmod(tmp, 0o440)
@@ -79,6 +116,7 @@ class FileSystemStorage:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
             raise
+        faults.point("storage.saved")
         return StoredFile(sha, sha, size)
 
     def open(self, key: str) -> BinaryIO:

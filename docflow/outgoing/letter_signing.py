@@ -26,6 +26,7 @@ from cryptography import x509
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from docflow.core import faults
 from docflow.core.calendar import get_calendar
 from docflow.core.db import atomic
 from docflow.core.errors import DomainError
@@ -219,6 +220,7 @@ def sign_on_server(letter: Letter, actor: Any, passphrase: str) -> Letter:
         raise _rejected(exc) from None
     _verified(signed, iin)
     _record(letter, actor, signed, today.year, seq, today, digest)
+    faults.point("signing.recorded")
     return letter
 
 

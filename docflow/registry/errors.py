@@ -29,3 +29,13 @@ class RegistrationError(DomainError, ValueError):
             "message": str(_l("The data is not valid.")),
             "fields": self.fields,
         }
+
+
+class FileNotStored(RegistrationError):
+    """A file refused for want of storage space (507): the registration it came with is kept."""
+
+    status = 507
+    code = "storage_full"
+
+    def payload(self) -> dict[str, Any]:
+        return {"error": self.code, "message": self.message, "fields": self.fields}

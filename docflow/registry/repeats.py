@@ -218,11 +218,16 @@ def detect(item: IncomingItem, actor: Any = None) -> list[RepeatCandidate]:
     """
     if item.id is None or item.imported:
         return []
+    similar = [
+        found
+        for found in find_candidates(item.applicants, item.summary, exclude_id=item.id, before=item)
+        if found.similar
+    ]
+    if not similar:
+        return []  # (most registrations: no earlier case, so no rows of its own to look at)
     existing = {c.candidate_id: c for c in candidates_of(item)}
     added = []
-    for found in find_candidates(item.applicants, item.summary, exclude_id=item.id, before=item):
-        if not found.similar:
-            continue
+    for found in similar:
         row = existing.get(found.item.id)
         if row is not None:
             if row.decision is None:

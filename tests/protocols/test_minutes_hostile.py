@@ -91,7 +91,7 @@ def test_R_PROT_3_one_zip_check_for_minutes_and_extraction():
     from pathlib import Path
 
     from docflow.core import ziputil
-    from docflow.registry import extract_worker
+    from docflow.registry.extractor import common, office
 
     blob = HOSTILE["bomb_ratio"][0]()
     infos = zipfile.ZipFile(io.BytesIO(blob)).infolist()
@@ -99,15 +99,15 @@ def test_R_PROT_3_one_zip_check_for_minutes_and_extraction():
         ziputil.check_entries(infos, ziputil.ZipLimits())
     with pytest.raises(MinutesError) as minutes:
         check_package(blob)
-    with pytest.raises(extract_worker.Refused) as extraction:
-        extract_worker.check_zip(infos, extract_worker.Limits())
+    with pytest.raises(common.Refused) as extraction:
+        office.check_zip(infos, common.Limits())
     assert shared.value.message == minutes.value.message == extraction.value.detail
     assert (minutes.value.code, extraction.value.code) == ("unsafe", "unsafe")
 
-    worker_dir = Path(extract_worker.__file__).resolve().parent
+    worker_dir = Path(office.__file__).resolve().parent.parent  # holds the worker package
     probe = (
-        f"import sys; sys.path.insert(0, {str(worker_dir)!r}); import extract_worker;"
-        " print(extract_worker._ziputil().__file__, 'docflow' in sys.modules)"
+        f"import sys; sys.path.insert(0, {str(worker_dir)!r}); import extractor.office as o;"
+        " print(o.load_ziputil().__file__, 'docflow' in sys.modules)"
     )
     out = subprocess.run(
         [sys.executable, "-I", "-S", "-c", probe], capture_output=True, text=True, check=True

@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from docflow.registry import extraction
-from docflow.registry.extract_worker import Refused, docx_text
+from docflow.registry import extraction, extraction_sandbox, extraction_zygote
 from docflow.registry.extraction import (
     ERROR_MESSAGES,
     Detection,
@@ -27,6 +26,8 @@ from docflow.registry.extraction import (
     extract,
     extract_cli_text,
 )
+from docflow.registry.extractor.common import Refused
+from docflow.registry.extractor.office import docx_text
 from tests.registry.hostile import DATA, HOSTILE, document_xml, docx_xxe, password_pdf
 
 MAX_SECONDS = 10  # per hostile file
@@ -63,22 +64,22 @@ def path_mode(request, monkeypatch):
         def no_fallback(job, wall_seconds):
             pytest.fail("the zygote path fell back to a process per file")
 
-        monkeypatch.setattr(extraction, "_run_in_process", no_fallback)
+        monkeypatch.setattr(extraction_sandbox, "run_in_process", no_fallback)
         yield request.param
 
 
 def zygote_jobs() -> int:
     """Jobs the current zygote has run (-1: none is running)."""
-    zygote = extraction._zygote
+    zygote = extraction_zygote._zygote
     return zygote.jobs if zygote is not None and zygote.alive() else -1
 
 
 @pytest.fixture
 def fresh_zygote():
     """A zygote started for this test (and stopped after it, with any monkeypatching undone)."""
-    extraction._shutdown_zygote()
+    extraction_zygote.shutdown()
     yield
-    extraction._shutdown_zygote()
+    extraction_zygote.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -346,7 +347,7 @@ def test_hung_worker_is_killed_with_its_children(monkeypatch, tmp_path):
         "time.sleep(60)\n"
     )
     monkeypatch.setattr(
-        extraction, "_worker_command", lambda: (sys.executable, "-c", hang, str(pidfile))
+        extraction_sandbox, "worker_command", lambda: (sys.executable, "-c", hang, str(pidfile))
     )
     started = time.monotonic()
     result = extract(DATA / "letter-kk-text.pdf", limits=Limits(wall_seconds=1))
@@ -377,6 +378,44 @@ def test_encrypted_pdf(tmp_path):
     assert result.error == "The PDF is password-protected."
 
 
+def test_working_directories_go_to_the_configured_scratch_dir(monkeypatch, tmp_path):
+    import tempfile
+
+    made = []
+    real = tempfile.TemporaryDirectory
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", lambda **kw: made.append(kw) or real(**kw))
+    monkeypatch.setenv("DOCFLOW_EXTRACTION_TMPDIR", str(tmp_path))
+    extraction._scratch_dir.cache_clear()
+    try:
+        result = extract(DATA / "letter-kk-text.pdf")
+    finally:
+        extraction._scratch_dir.cache_clear()
+    assert result.status == "done" and result.preview_png is not None
+    assert [kw["dir"] for kw in made] == [str(tmp_path)]
+    assert list(tmp_path.iterdir()) == []  # removed after the file
+
+
+def test_pdf_preview_is_the_page_as_pdfium_draws_it(monkeypatch):
+    import zlib
+
+    import pypdfium2 as pdfium
+
+    from docflow.registry.extractor import imaging
+    from docflow.registry.extractor.pdf import render_preview
+
+    doc = pdfium.PdfDocument(DATA / "letter-kk-text.pdf")
+    page = doc[0]
+    drawn = page.render(scale=799.5 / max(page.get_size()), rev_byteorder=True).to_pil()
+    for deflate in (imaging.deflate, zlib):  # ISA-L, and the zlib fallback
+        monkeypatch.setattr(imaging, "deflate", deflate)
+        png = imaging.png_from_rows(*render_preview(page))
+        image = Image.open(io.BytesIO(png))
+        assert (image.format, image.mode, image.size) == ("PNG", "RGB", drawn.size)
+        assert image.tobytes() == drawn.tobytes()
+    page.close()
+    doc.close()
+
+
 # --- the CLI helper -----------------------------------------------------------------------------
 
 
@@ -405,14 +444,14 @@ def test_cli_prints_text_or_one_line_error(tmp_path, hostile_dir):
 
 def patched_zygote(monkeypatch, tmp_path: Path) -> Path:
     """Start zygotes whose children hang on ``*hang.pdf`` (after starting a ``sleep`` and writing
-    its pid to the returned file), pause 2 s on ``*slow.pdf`` and spin the CPU on ``*spin.pdf``;
-    other files are extracted."""
+    its pid to the returned file), pause 2 s on ``*slow.pdf``, spin the CPU on ``*spin.pdf`` and
+    linger 3 s after the result of ``*linger.pdf``; other files are extracted."""
     pidfile = tmp_path / "child.pid"
     code = (
         "import json, os, resource, subprocess, sys, time\n"
-        f"sys.path.insert(0, {str(extraction.WORKER.parent)!r})\n"
-        "import extract_worker\n"
-        "real = extract_worker.run\n"
+        f"sys.path.insert(0, {str(extraction_sandbox.WORKER_DIR)!r})\n"
+        "import extractor.worker, extractor.zygote\n"
+        "real = extractor.worker.run\n"
         "def run(path, limits, **kw):\n"
         "    while path.endswith('spin.pdf'):\n"
         "        pass\n"
@@ -432,11 +471,17 @@ def patched_zygote(monkeypatch, tmp_path: Path) -> Path:
         "        time.sleep(60 if path.endswith('hang.pdf') else 2)\n"
         "        child.kill()\n"
         "    return real(path, limits, **kw)\n"
-        "extract_worker.run = run\n"
-        "sys.exit(extract_worker.zygote_main(int(sys.argv[1])))\n"
+        "extractor.worker.run = run\n"
+        "real_job = extractor.zygote._run_job\n"
+        "def run_job(job, fds):\n"
+        "    real_job(job, fds)\n"
+        "    if job['path'].endswith('linger.pdf'):\n"
+        "        time.sleep(3)  # a slow exit, after the whole result\n"
+        "extractor.zygote._run_job = run_job\n"
+        "sys.exit(extractor.zygote.main(int(sys.argv[1])))\n"
     )
     monkeypatch.setattr(
-        extraction, "_zygote_command", lambda fd: (sys.executable, "-I", "-c", code, str(fd))
+        extraction_sandbox, "zygote_command", lambda fd: (sys.executable, "-I", "-c", code, str(fd))
     )
     return pidfile
 
@@ -445,32 +490,32 @@ def test_many_files_reuse_one_zygote(fresh_zygote, hostile_dir, tmp_path):
     files = [DATA / "letter-kk-text.pdf", two_page_pdf(tmp_path / "two.pdf")]
     files += [hostile_dir / name for name in ("truncated.pdf", "huge-20000.png", "xxe.docx")]
     assert extract(files[0]).status == "done"
-    pid = extraction._zygote_pid()
+    pid = extraction_zygote.running_pid()
     assert pid is not None and pid != os.getpid()
     jobs = zygote_jobs()
     for _ in range(3):
         for path in files:
             assert extract(path).status in ("done", "failed")
-            assert extraction._zygote_pid() == pid
+            assert extraction_zygote.running_pid() == pid
     assert zygote_jobs() == jobs + 3 * len(files)
 
 
 def test_zygote_survives_a_child_killed_by_the_memory_limit(fresh_zygote, hostile_dir):
     assert extract(DATA / "letter-kk-text.pdf").status == "done"
-    pid = extraction._zygote_pid()
+    pid = extraction_zygote.running_pid()
     limits = Limits(max_stream_bytes=2**40, max_memory_mb=400)
     result = extract(hostile_dir / "deflate-bomb.pdf", limits=limits)
     assert (result.status, result.error_code) == ("failed", "memory")
-    assert extraction._zygote_pid() == pid
+    assert extraction_zygote.running_pid() == pid
     result = extract(DATA / "letter-kk-text.pdf")
     assert result.status == "done" and result.preview_png is not None
-    assert extraction._zygote_pid() == pid
+    assert extraction_zygote.running_pid() == pid
 
 
 def test_hung_child_of_the_zygote_is_killed_with_its_children(fresh_zygote, monkeypatch, tmp_path):
     pidfile = patched_zygote(monkeypatch, tmp_path)
     assert extract(DATA / "letter-kk-text.pdf").status == "done"
-    pid = extraction._zygote_pid()
+    pid = extraction_zygote.running_pid()
     hang = shutil.copy(DATA / "letter-kk-text.pdf", tmp_path / "hang.pdf")
     started = time.monotonic()
     result = extract(hang, limits=Limits(wall_seconds=1))
@@ -478,11 +523,11 @@ def test_hung_child_of_the_zygote_is_killed_with_its_children(fresh_zygote, monk
     assert (result.status, result.error_code) == ("failed", "timeout")
     assert result.error == "Processing took longer than 1 s and was stopped."
     assert_process_gone(int(pidfile.read_text()))
-    assert extraction._zygote_pid() == pid  # the zygote is alive and still serves files
+    assert extraction_zygote.running_pid() == pid  # the zygote is alive and still serves files
     child = json.loads((tmp_path / "child.json").read_text())  # the sandbox, as for a process
     assert child["rlimits"] == [
         [value, value + 5] if res == resource.RLIMIT_CPU else [value, value]
-        for res, value in extraction._rlimits(Limits(wall_seconds=1))
+        for res, value in extraction_sandbox.rlimits(Limits(wall_seconds=1))
     ]
     assert child["group_leader"]
     assert child["fds"] == ["0", "1", "2", "3"]  # 3: the listing itself; no zygote socket
@@ -490,7 +535,7 @@ def test_hung_child_of_the_zygote_is_killed_with_its_children(fresh_zygote, monk
     assert Path(child["cwd"]).name.startswith("docflow-extract-")
     assert child["env"]["OMP_THREAD_LIMIT"] == "1"
     assert extract(DATA / "letter-kk-text.pdf").status == "done"
-    assert extraction._zygote_pid() == pid
+    assert extraction_zygote.running_pid() == pid
 
 
 def test_cpu_limit_signal_is_reported_by_the_zygote(fresh_zygote, monkeypatch, tmp_path):
@@ -499,25 +544,41 @@ def test_cpu_limit_signal_is_reported_by_the_zygote(fresh_zygote, monkeypatch, t
     result = extract(spin, limits=Limits(cpu_seconds=1, wall_seconds=20))
     assert (result.status, result.error_code) == ("failed", "timeout")
     assert result.error == "Processing used more CPU time than allowed and was stopped."
-    pid = extraction._zygote_pid()
+    pid = extraction_zygote.running_pid()
     assert pid is not None
     assert extract(DATA / "letter-kk-text.pdf").status == "done"
-    assert extraction._zygote_pid() == pid
+    assert extraction_zygote.running_pid() == pid
+
+
+def test_result_does_not_wait_for_the_childs_exit(fresh_zygote, monkeypatch, tmp_path):
+    patched_zygote(monkeypatch, tmp_path)
+    assert extract(DATA / "letter-kk-text.pdf").status == "done"
+    pid = extraction_zygote.running_pid()
+    linger = shutil.copy(DATA / "letter-kk-text.pdf", tmp_path / "linger.pdf")
+    started = time.monotonic()
+    result = extract(linger)
+    assert time.monotonic() - started < 2.5  # the child closed its pipes after a whole result
+    assert result.status == "done" and result.preview_png is not None
+    assert found_words(result.text, expected("letter-kk-text.pdf")["words"])
+    # the zygote reports the lingering child's exit before the next file's pid: skipped
+    second = extract(two_page_pdf(tmp_path / "two.pdf"))
+    assert (second.status, second.page_count, second.error_code) == ("done", 2, None)
+    assert extraction_zygote.running_pid() == pid
 
 
 def test_zygote_killed_between_files_is_restarted(fresh_zygote):
     assert extract(DATA / "letter-kk-text.pdf").status == "done"
-    pid = extraction._zygote_pid()
+    pid = extraction_zygote.running_pid()
     os.kill(pid, signal.SIGKILL)
     result = extract(DATA / "letter-kk-text.pdf")
     assert result.status == "done" and result.preview_png is not None
-    assert extraction._zygote_pid() not in (None, pid)
+    assert extraction_zygote.running_pid() not in (None, pid)
 
 
 def test_zygote_killed_during_a_file_falls_back(fresh_zygote, monkeypatch, tmp_path):
     pidfile = patched_zygote(monkeypatch, tmp_path)
     assert extract(DATA / "letter-kk-text.pdf").status == "done"
-    pid = extraction._zygote_pid()
+    pid = extraction_zygote.running_pid()
     slow = shutil.copy(DATA / "letter-kk-text.pdf", tmp_path / "slow.pdf")
     results = []
     thread = threading.Thread(target=lambda: results.append(extract(slow)))
@@ -532,23 +593,23 @@ def test_zygote_killed_during_a_file_falls_back(fresh_zygote, monkeypatch, tmp_p
     assert found_words(results[0].text, expected("letter-kk-text.pdf")["words"])
     assert_process_gone(int(pidfile.read_text()))  # the orphaned child's group was killed
     assert extract(DATA / "letter-kk-text.pdf").status == "done"  # a new zygote
-    assert extraction._zygote_pid() not in (None, pid)
+    assert extraction_zygote.running_pid() not in (None, pid)
 
 
 def test_zygote_disabled_by_the_environment(fresh_zygote, monkeypatch):
     monkeypatch.setenv("DOCFLOW_EXTRACTION_ZYGOTE", "0")
     result = extract(DATA / "letter-kk-text.pdf")
     assert result.status == "done" and result.preview_png is not None
-    assert extraction._zygote_pid() is None
+    assert extraction_zygote.running_pid() is None
     monkeypatch.setenv("DOCFLOW_EXTRACTION_ZYGOTE", "1")
     assert extract(DATA / "letter-kk-text.pdf").status == "done"
-    assert extraction._zygote_pid() is not None
+    assert extraction_zygote.running_pid() is not None
 
 
 def test_busy_zygote_means_a_process_of_its_own(fresh_zygote):
     assert extract(DATA / "letter-kk-text.pdf").status == "done"
     jobs = zygote_jobs()
-    with extraction._zygote_lock:  # another thread is using the zygote
+    with extraction_zygote._lock:  # another thread is using the zygote
         result = extract(DATA / "letter-kk-text.pdf")
     assert result.status == "done" and result.preview_png is not None
     assert zygote_jobs() == jobs
@@ -561,10 +622,10 @@ def test_zygote_that_cannot_start_means_a_process_per_file(fresh_zygote, monkeyp
         starts.append(fd)
         return (sys.executable, "-c", "raise SystemExit(3)")
 
-    monkeypatch.setattr(extraction, "_zygote_command", broken)
-    monkeypatch.setattr(extraction, "_zygote_retry_at", 0.0)  # restored after the test
+    monkeypatch.setattr(extraction_sandbox, "zygote_command", broken)
+    monkeypatch.setattr(extraction_zygote, "_retry_at", 0.0)  # restored after the test
     for _ in range(2):
         result = extract(DATA / "letter-kk-text.pdf")
         assert result.status == "done" and result.preview_png is not None
-        assert extraction._zygote_pid() is None
+        assert extraction_zygote.running_pid() is None
     assert len(starts) == 1  # no new attempt for ZYGOTE_RETRY_SECONDS
