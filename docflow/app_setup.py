@@ -48,6 +48,7 @@ def setup_app(app: Flask) -> None:
 
     install_safe_input(app)  # JSON, forms and query strings of every request read safely
 
+    _engine_options(app)
     db.init_app(app)
     _import_models()
     migrate.init_app(app, db, directory=MIGRATIONS)
@@ -80,6 +81,22 @@ def setup_app(app: Flask) -> None:
     app.context_processor(template_helpers)
 
 
+def _engine_options(app: Flask) -> None:
+    """A server database: pooled connections are tested before use (``pool_pre_ping``), so the
+    app recovers by itself when the database restarts; a connection attempt gives up after
+    ``DATABASE_CONNECT_TIMEOUT`` seconds (503 meanwhile, see docflow/errors.py), never hangs."""
+    url = str(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.startswith("sqlite"):
+        return
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("pool_pre_ping", True)
+    if url.startswith("postgresql"):
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("connect_timeout", app.config.get("DATABASE_CONNECT_TIMEOUT", 10))
+        options["connect_args"] = connect_args
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
 def _import_models() -> None:
     # Every model module, so metadata (and Alembic autogenerate) sees the whole schema.
     import docflow.analytics.facts
@@ -105,8 +122,12 @@ def _import_models() -> None:
     import docflow.outgoing.models
     import docflow.outgoing.public_models
     import docflow.protocols.models
+    import docflow.protocols.signup_rules  # R-RECV-6/-9/-11 guards on the reception workflows
+    import docflow.protocols.signup_rules_models
     import docflow.protocols.workflow
+    import docflow.registry.file_versions
     import docflow.registry.models
+    import docflow.registry.oral
     import docflow.registry.workflow
     import docflow.routing.models
     import docflow.routing.operations
@@ -184,6 +205,7 @@ def _setup_request_hooks(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    import docflow.main.queue_views  # the queue pages, on the main blueprint
     from docflow.main.blueprint import bp as main_bp
     from docflow.org.blueprint import bp as org_bp
     from docflow.registry.blueprint import bp as registry_bp
@@ -199,6 +221,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(org_bp)
     import docflow.registry.file_views  # (files and scans, on the registry blueprint)
     import docflow.registry.item_actions  # (item actions, on the registry blueprint)
+    import docflow.registry.oral_views  # (oral and phone appeals, R-REG-2)
+    import docflow.registry.public_status_views  # (/public/status, on the public blueprint)
 
     app.register_blueprint(registry_bp)
     import docflow.routing.repeat_views

@@ -69,6 +69,7 @@ KIND_TITLES = {
 
 
 def template_helpers() -> dict[str, Any]:
+    from docflow.core.holiday_names import holiday_name
     from docflow.core.security import has_permission
     from docflow.org.models import localized
 
@@ -81,6 +82,7 @@ def template_helpers() -> dict[str, Any]:
         "format_date": format_date,
         "state_title": _incoming_state_title,
         "format_datetime": format_datetime,
+        "holiday_name": holiday_name,
     }
 
 

@@ -28,6 +28,7 @@ TIMELINESS = ("on_time", "late", "open", "none")
 
 class CaseFact(db.Model):
     __tablename__ = "analytics_case"
+    __audit__ = False  # derived from audited records, recomputed at will (facts.rebuild)
 
     item_id: Mapped[int] = mapped_column(
         ForeignKey("incoming_item.id", ondelete="CASCADE"), primary_key=True
@@ -90,6 +91,7 @@ MEASURES = (
 
 class DailyAggregate(db.Model):
     __tablename__ = "analytics_daily"
+    __audit__ = False  # derived from audited records, recomputed at will (facts.rebuild)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[dt.date] = mapped_column(Date, nullable=False)
@@ -119,6 +121,7 @@ class DirtyCase(db.Model):
     """A case written since its fact was last computed (many rows per case are fine)."""
 
     __tablename__ = "analytics_dirty"
+    __audit__ = False  # derived from audited records, recomputed at will (facts.rebuild)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)

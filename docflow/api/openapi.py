@@ -99,6 +99,60 @@ def spec() -> dict[str, Any]:
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
         "paths": {
+            "/items/oral": {
+                "post": {
+                    "summary": "Register an oral or phone appeal with its protocol (R-REG-2)",
+                    "description": "The body of POST /items with `channel` `oral` or `phone`, "
+                    "plus `words` (the applicant's words, required) and `caller_phone`; the "
+                    "protocol (DOCX) is attached to the item, registered like a written one.",
+                    "parameters": [
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "schema": {"type": "string", "maxLength": 100},
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "allOf": [
+                                        {"$ref": "#/components/schemas/Registration"},
+                                        {
+                                            "type": "object",
+                                            "properties": {
+                                                "words": {"type": "string"},
+                                                "caller_phone": {"type": "string"},
+                                            },
+                                            "required": ["words"],
+                                        },
+                                    ]
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": {
+                            "description": "Registered, with the protocol attached",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Item"}
+                                }
+                            },
+                        },
+                        "200": {
+                            "description": "Already registered with this Idempotency-Key",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Item"}
+                                }
+                            },
+                        },
+                        **errors,
+                    },
+                }
+            },
             "/items": {
                 "post": {
                     "summary": "Register an incoming item (JSON, or multipart with a `data` JSON part and `files`)",
@@ -142,6 +196,9 @@ def spec() -> dict[str, Any]:
                                 }
                             },
                         },
+                        "409": _error(
+                            "A likely duplicate: `item` and `reg_number` name the earlier one"
+                        ),
                         "200": {
                             "description": "Already registered with this Idempotency-Key",
                             "content": {
@@ -326,6 +383,20 @@ def spec() -> dict[str, Any]:
                             "type": "string",
                             "format": "date-time",
                             "description": "Naive times are Asia/Almaty",
+                        },
+                        "arrival_reason": {
+                            "type": "string",
+                            "maxLength": 1000,
+                            "description": "Required when the arrival's registration day is before today: "
+                            "why it is registered only now (400 arrival_reason_required without it). "
+                            "The item is numbered today; its term counts from the arrival.",
+                        },
+                        "confirm_duplicate": {
+                            "type": "boolean",
+                            "description": "Register although a likely duplicate (the same applicant, "
+                            "a similar summary, within the office's window) was registered minutes "
+                            "before; without it such a registration is 409 likely_duplicate "
+                            "naming the earlier item and reg_number.",
                         },
                         "external_number": {"type": "string"},
                         "external_date": {"type": "string", "format": "date"},

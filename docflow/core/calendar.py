@@ -44,6 +44,23 @@ class CalendarDay(NamedTuple):
     name: str
 
 
+class TermAdjustment(NamedTuple):
+    """A term date as asked (``requested``) and where it really ends (``day``), with why."""
+
+    day: date
+    requested: date
+    why: str | None  # None (a working day) | "holiday" | "day_off"
+    cap: date | None = None
+
+    @property
+    def moved(self) -> bool:
+        return self.day != self.requested
+
+    @property
+    def backward(self) -> bool:
+        return self.day < self.requested
+
+
 def _parse_substituted(name: str) -> date | None:
     """The weekend day named in a "substituted from" label, or None.
 
@@ -180,6 +197,42 @@ class WorkingCalendar:
                 return cur
             cur += timedelta(days=1)
         raise ValueError(f"no working day within {_MAX_SEARCH_DAYS} days after {d}")
+
+    def previous_working_day(self, d: date, include_self: bool = False) -> date:
+        """The last working day before ``d`` (or ``d`` itself when ``include_self``)."""
+        cur = d if include_self else d - timedelta(days=1)
+        for _ in range(_MAX_SEARCH_DAYS):
+            if self.is_working_day(cur):
+                return cur
+            cur -= timedelta(days=1)
+        raise ValueError(f"no working day within {_MAX_SEARCH_DAYS} days before {d}")
+
+    def adjust_term(self, d: date, cap: date | None = None) -> TermAdjustment:
+        """Where a term given as a date really ends (R-DEADLINE-3, Civil Code art. 180).
+
+        A term that ends on a non-working day ends on the next working day; where that would
+        pass ``cap`` — a legal maximum such as R-DEADLINE-2's 30 calendar days or two months —
+        it ends on the previous working day instead, so the moved term stays lawful.
+        """
+        if self.is_working_day(d):
+            return TermAdjustment(d, d, None, cap)
+        why = "holiday" if self.is_holiday(d) else "day_off"
+        forward = self.next_working_day(d)
+        if cap is None or forward <= cap:
+            return TermAdjustment(forward, d, why, cap)
+        return TermAdjustment(self.previous_working_day(d), d, why, cap)
+
+    def term_length(self, start: date, end: date, unit: TermUnit = "working") -> int:
+        """How long the term from ``start`` to ``end`` really is, in ``unit`` (the page shows
+        this, not the kind's standard length: an extension or a moved term changes it).
+
+        Counted as the term was: working days with R-DEADLINE-1's convention (``start`` is day
+        1 when ``arrival_day_counts`` and it is working), calendar days from the day after.
+        """
+        if unit == "calendar":
+            return max(0, (end - start).days)
+        first = start if self.arrival_day_counts else start + timedelta(days=1)
+        return self.working_days_between(first, end)
 
     def add_working_days(self, start: date, n: int) -> date:
         """The n-th working day of a term starting on ``start``.
@@ -413,3 +466,50 @@ def add_day_overrides(
     set_setting(SETTING_KEY, current)
     g.pop("_docflow_calendar", None)
     return current
+
+
+# -- terms entered by users ---------------------------------------------------------------------
+
+
+def adjust_term(d: date, cap: date | None = None) -> tuple[date, str | None]:
+    """A user-entered term on the office calendar: ``(the day it really ends, why it moved)``.
+
+    The reason is a sentence for the user in their language ("The term is moved from
+    01.01.2027 to 04.01.2027: 01.01.2027 is a holiday."), None when ``d`` is a working day.
+    Every term input goes through this (R-DEADLINE-3; the cap: R-DEADLINE-2).
+    """
+    adjusted = get_calendar().adjust_term(d, cap)
+    return adjusted.day, adjustment_text(adjusted)
+
+
+def adjustment_text(adjusted: TermAdjustment) -> str | None:
+    """Why a term moved, for the user; None when it did not."""
+    if not adjusted.moved:
+        return None
+    from flask_babel import gettext as _
+
+    from docflow.i18n import format_date
+
+    values = {
+        "requested": format_date(adjusted.requested),
+        "day": format_date(adjusted.day),
+        "cap": format_date(adjusted.cap),
+    }
+    if adjusted.backward:
+        if adjusted.why == "holiday":
+            return _(
+                "The term is moved back from %(requested)s to %(day)s: %(requested)s is a holiday and the next working day would pass the legal limit of %(cap)s.",
+                **values,
+            )
+        return _(
+            "The term is moved back from %(requested)s to %(day)s: %(requested)s is a day off and the next working day would pass the legal limit of %(cap)s.",
+            **values,
+        )
+    if adjusted.why == "holiday":
+        return _(
+            "The term is moved from %(requested)s to %(day)s: %(requested)s is a holiday.",
+            **values,
+        )
+    return _(
+        "The term is moved from %(requested)s to %(day)s: %(requested)s is a day off.", **values
+    )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import get_locale
+from flask_babel import LazyString, get_locale
 from markupsafe import Markup, escape
 
 RULE_ID_RE = re.compile(r"\bR-[A-Z]+-\d+\b")
@@ -132,3 +132,9 @@ def rule_words(text: object, lang: str | None = None) -> Markup:
         return f'<abbr title="{m.group(0)}">{escape(ref)}</abbr>'
 
     return Markup(RULE_ID_RE.sub(words, safe))  # noqa: S704 (escaped above; ids are [A-Z0-9-])
+
+
+def lazy_rule_words(message: object) -> LazyString:
+    """A lazy message (``_l``) that reads with its rule ids in words, in the locale of each use:
+    for titles kept in module-level tables (notice kinds) that pages show as plain text."""
+    return LazyString(lambda: rule_words_text(message))

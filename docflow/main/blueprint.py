@@ -91,8 +91,11 @@ def home():
             .select_from(ReceptionSchedule)
             .where(ReceptionSchedule.approved_at.is_(None))
         )
+    from docflow.main.queues import summaries
+
     return render_template(
         "main/home.html",
+        queues=summaries(current_user, today),
         grants=grants,
         panels=panels,
         counts=counts,

@@ -30,12 +30,14 @@ def load_texts() -> None:
     global _loaded
     if _loaded:
         return
+    from docflow.core import field_titles
     from docflow.org import history_texts as org_texts
     from docflow.outgoing import history_texts as outgoing_texts
     from docflow.protocols import history_texts as protocols_texts
     from docflow.registry import history_texts as registry_texts
     from docflow.routing import history_texts as routing_texts
 
+    field_titles.register()  # the shared field names first: a domain's own then win
     for module in (registry_texts, routing_texts, outgoing_texts, protocols_texts, org_texts):
         module.register()
     _loaded = True

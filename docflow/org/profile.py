@@ -45,6 +45,7 @@ SETTING_KEYS = (
     # {"complaint": {"body": {kk, ru}, "term": {kk, ru}}, "bin": …} (R-ANS-1),
     # "signature_required": ["final_answer", "refusal", "extension"] (R-ANS-2: who signs what)
     "letters",
+    "duplicate_window_minutes",  # a likely duplicate registration asks first (registry.duplicates)
 )
 TERM_UNITS = ("working", "calendar")
 

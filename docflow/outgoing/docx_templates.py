@@ -38,6 +38,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from docflow.core import ziputil
 from docflow.core.db import UTCDateTime, atomic, utcnow
 from docflow.core.errors import DomainError
+from docflow.core.rules_text import lazy_rule_words
 from docflow.extensions import db
 from docflow.org.models import User
 
@@ -65,7 +66,7 @@ PLACEHOLDERS = {
     "body": _l("Text of the letter"),
     "decision": _l("Decision"),
     "legal_basis": _l("Legal basis"),
-    "complaint": _l("The right to complain (R-ANS-1)"),
+    "complaint": lazy_rule_words(_l("The right to complain (R-ANS-1)")),
     "signer_position": _l("Signer's position"),
     "signer_name": _l("Signer's name"),
     "executor": _l("Executor"),

@@ -38,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from docflow.core.db import UTCDateTime, utcnow
+from docflow.core.rules_text import lazy_rule_words
 from docflow.core.workflow import WorkflowMixin
 from docflow.extensions import db
 from docflow.org.models import Subdivision, User
@@ -55,6 +56,8 @@ NOTICE_KINDS = {
     "hearing_draft": _l("Draft refusal of reception for a hearing (R-RECV-12)"),
     "reception_cancelled": _l("Reception will not take place (R-RECV-8)"),
 }
+# A user reads the law's article, not the rule id (issue 14).
+NOTICE_KINDS = {kind: lazy_rule_words(title) for kind, title in NOTICE_KINDS.items()}
 LETTER_KINDS = ("answer", *NOTICE_KINDS)
 DECISIONS = {
     "explained": _l("Explained"),

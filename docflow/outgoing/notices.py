@@ -28,7 +28,7 @@ from docflow.outgoing.hooks import (
     signup_included,
     terminated,
 )
-from docflow.outgoing.letter_models import Letter
+from docflow.outgoing.letter_models import NOTICE_KINDS, Letter
 from docflow.outgoing.operations import mark_source_sent
 from docflow.registry.models import IncomingItem
 
@@ -47,6 +47,7 @@ __all__ = [
     "sent_source_ids",
     "signup_included",
     "terminated",
+    "unsent",
 ]
 
 
@@ -98,6 +99,20 @@ def awaiting(kind: str, limit: int = 100) -> list[Letter]:
             .order_by(Letter.due_on, Letter.id)
             .limit(limit)
         )
+    )
+
+
+def unsent():
+    """A query of the notices to applicants numbered in the outgoing journal and not sent yet,
+    the earliest due first (the office's "unsent notices" queue counts and pages it)."""
+    return (
+        select(Letter)
+        .where(
+            Letter.kind.in_(list(NOTICE_KINDS)),
+            Letter.reg_number.is_not(None),
+            Letter.sent_on.is_(None),
+        )
+        .order_by(Letter.due_on.is_(None), Letter.due_on, Letter.id)
     )
 
 

@@ -58,8 +58,18 @@ def register() -> None:
         ("signup", "receive"): _l("%(actor)s recorded that the applicant was received"),
         ("signup", "no_show"): _l("%(actor)s recorded that the applicant did not come"),
         ("minutes", "confirm"): _l("%(actor)s confirmed the assignments of the minutes"),
+        # The request for reception settled by the visit (no assignment).
+        ("incoming", "settle_explained"): _l(
+            "%(actor)s recorded that the question was explained at the reception"
+        ),
+        ("incoming", "settle_no_show"): _l(
+            "%(actor)s recorded that the applicant did not come to the reception"
+        ),
     }
     for (workflow, transition), text in steps.items():
         ht.register_transition(workflow, transition, text)
     for workflow in ("reception", "signup", "minutes"):
         ht.register_workflow(workflow, group=GROUP)
+    from docflow.protocols import signup_rules
+
+    signup_rules.register_texts()  # R-RECV-6, -9, -11

@@ -21,10 +21,10 @@ from docflow.core.calendar import get_calendar
 from docflow.core.db import atomic
 from docflow.core.errors import DomainError
 from docflow.core.security import AccessDenied, Permission, has_permission
-from docflow.core.settings import get_setting
 from docflow.extensions import db
 from docflow.org.models import Official, User, subdivision_by_code
 from docflow.outgoing import notices as outgoing
+from docflow.protocols import signup_rules
 from docflow.protocols.models import (
     PRIORITY_CATEGORIES,
     Minutes,
@@ -96,17 +96,13 @@ def create_signup(
         raise ReceptionError(_l("Unknown out-of-turn category."))
     if db.session.scalar(select(SignUp.id).where(SignUp.item_id == item.id)) is not None:
         raise ReceptionError(_l("This request is already signed up."))
-    cal = get_calendar()
-    term = int(
-        (get_setting("reception") or {}).get("inclusion_notice_days", DEFAULT_INCLUSION_TERM)
-    )
     signup = SignUp(
         item_id=item.id,
         official_id=official.id,
         priority=priority,
         video=video,
         language=language or item.language,
-        inclusion_notice_due=cal.add_working_days(item.registration_date, term),
+        inclusion_notice_due=signup_rules.inclusion_due(item),  # R-RECV-11: working or calendar
     )
     db.session.add(signup)
     SIGNUP.initialize(signup, actor)
@@ -253,12 +249,15 @@ def record_visit(
     due: dt.date | None = None,
     explained: bool = False,
     identity_document: str | None = None,
+    executor_users: list[str] | None = None,
 ) -> None:
     """Who came, what was asked orally, the decision with its executors and term (R-PROT-1),
     or "explained on the spot"; the language of the reception (R-RECV-10).
 
     R-RECV-4: nobody is received without the identity document shown (a representative also
-    shows the proof of authority); what was shown is recorded.
+    shows the proof of authority); what was shown is recorded. The decision settles the request:
+    routed to its executors (the employees named through R-ROUTE-4's door), or settled at the
+    reception (``reception_flow.settle_visit``).
     """
     identity_document = (identity_document or "").strip() or None
     if came and identity_document is None:
@@ -279,16 +278,21 @@ def record_visit(
     if language:
         signup.language = language
     SIGNUP.fire(signup, "receive" if came else "no_show", actor, comment=outcome)
+    from docflow.protocols.reception_flow import settle_visit
+
+    settle_visit(signup, actor, executor_users)
 
 
-def minutes_data_for_session(session: ReceptionSession, lang: str):
+def minutes_data_for_session(session: ReceptionSession, lang: str, *, received_only=False):
     """The minutes of a held reception (R-PROT-1) from its visits, for ``render_minutes``."""
     from docflow.protocols.minutes import Resolver
     from docflow.protocols.minutes_out import MinutesData, Visitor
 
     visitors = []
     for signup in queue(session):
-        if signup.state != "received":
+        # The people received, and those on the list not yet recorded: names and questions
+        # pre-filled, the decision to be written in.
+        if signup.state not in (("received",) if received_only else ("received", "included")):
             continue
         item = db.session.get(IncomingItem, signup.item_id)
         applicant = item.applicants[0] if item.applicants else None
@@ -422,6 +426,11 @@ def _find_or_register(minutes: Minutes, a: AssignmentInput, actor: Any) -> Incom
         )
         if candidates:
             return candidates[0]
+    from docflow.protocols import reception_flow
+
+    routed = reception_flow.routed_request(minutes, a.iin, a.bin, a.applicant)
+    if routed is not None:
+        return routed  # the visit's decision already routed the visitor's request
     applicant = registry_ops.ApplicantData(
         type="legal" if a.bin and not a.iin else "individual",
         full_name=None if a.bin and not a.iin else a.applicant,
@@ -451,6 +460,8 @@ def _find_or_register(minutes: Minutes, a: AssignmentInput, actor: Any) -> Incom
             registry_ops.link_items(
                 item, candidate.item, "reception_same_question", _registrar_for(actor)
             )
+    # ... and so is the same person's request for personal reception.
+    reception_flow.link_to_request(item, minutes, a.iin, a.bin, a.applicant, _registrar_for(actor))
     return item
 
 
@@ -480,13 +491,20 @@ class _Acting:
 
 @atomic
 def confirm_minutes(
-    minutes: Minutes, actor: Any, assignments: list[AssignmentInput]
+    minutes: Minutes,
+    actor: Any,
+    assignments: list[AssignmentInput],
+    *,
+    overdue_confirmed: bool = False,
 ) -> list[ProtocolAssignment]:
     """Create the protocol assignments: each on its appeal item, routed and on control (R-PROT-2).
 
     The executors go through routing's operations, so R-ROUTE-4 refuses a previous handler here
-    as on every other path; nothing is created if any assignment is refused.
+    as on every other path; nothing is created if any assignment is refused. A term already
+    passed is confirmed only with ``overdue_confirmed`` (the clerk was asked on the page).
     """
+    from docflow.protocols import reception_flow
+
     if not has_permission(actor, Permission.MANAGE_RECEPTION):
         raise AccessDenied()
     if minutes.status == "confirmed":
@@ -505,15 +523,20 @@ def confirm_minutes(
                 raise ReceptionError(
                     _l("Assignment %(n)s: unknown executor %(code)s.", n=a.number, code=code)
                 )
+    reception_flow.refuse_overdue(assignments, overdue_confirmed)
+    for a in assignments:
         item = _find_or_register(minutes, a, actor)
-        routing_ops.distribute(  # with the term of the minutes, recorded (R-PROT-1)
-            item,
-            actor,
-            a.executors,
-            comment=f"{minutes.number or ''} {a.number}".strip(),
-            due=a.due,
-        )
-        if a.executor_users:
+        # A request the visit's decision already routed carries the assignment as it is.
+        routed = item.state != "registered"
+        if not routed:
+            routing_ops.distribute(  # with the term of the minutes, recorded (R-PROT-1)
+                item,
+                actor,
+                a.executors,
+                comment=f"{minutes.number or ''} {a.number}".strip(),
+                due=a.due,
+            )
+        if a.executor_users and not (routed and routing_ops.active_executors(item)):
             # Employees named in the minutes become executors through routing's single door,
             # so R-ROUTE-4 refuses a previous handler on this path as on every other.
             users = [

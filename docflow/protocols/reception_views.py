@@ -21,6 +21,7 @@ from docflow.core.views import require, run_write
 from docflow.extensions import db
 from docflow.org.models import Official, Subdivision
 from docflow.protocols import operations as ops
+from docflow.protocols import reception_flow as flow
 from docflow.protocols.blueprint import bp
 from docflow.protocols.models import PRIORITY_CATEGORIES, Minutes, ReceptionSession, SignUp
 from docflow.protocols.workflow import SESSION, SIGNUP
@@ -228,6 +229,8 @@ def _session_or_404(session_id: int) -> ReceptionSession:
 @bp.route("/sessions/<int:session_id>")
 @login_required
 def session(session_id: int):
+    from docflow.protocols.flow_views import session_page_context
+
     s = _session_or_404(session_id)
     access_log.record("view", s)  # R-PD-1: the queue names the applicants
     items = {
@@ -250,6 +253,7 @@ def session(session_id: int):
         state=SESSION.states[s.state],
         can_manage=has_permission(current_user, Permission.MANAGE_RECEPTION),
         note_due=ops.note_due(s),
+        **session_page_context(s),
     )
 
 
@@ -305,6 +309,7 @@ def visit(session_id: int, signup_id: int):
             due=due,
             explained=bool(request.form.get("explained")),
             identity_document=request.form.get("identity_document"),
+            executor_users=[u for u in request.form.getlist("employees") if u],
         ),
         success=_("Recorded."),
         back=url_for("protocols.session", session_id=s.id),
@@ -333,12 +338,14 @@ def minutes_out(session_id: int):
 @login_required
 def minutes_upload():
     require(Permission.MANAGE_RECEPTION)
+    # The minutes of a reception belong to it: uploaded from its page, they carry its id.
+    for_session = db.session.get(ReceptionSession, request.values.get("session", type=int) or 0)
     if request.method == "GET":
-        return render_template("protocols/minutes_upload.html")
+        return render_template("protocols/minutes_upload.html", for_session=for_session)
     f = request.files.get("file")
     if f is None or not f.filename:
         flash(_("Choose the DOCX file of the minutes."), "error")
-        return render_template("protocols/minutes_upload.html"), 400
+        return render_template("protocols/minutes_upload.html", for_session=for_session), 400
     from docflow.protocols.minutes import MinutesError
 
     data = f.read()
@@ -349,10 +356,14 @@ def minutes_upload():
             parsed = ops.parse_upload(path)
         except MinutesError as exc:
             flash(_minutes_error(exc), "error")
-            return render_template("protocols/minutes_upload.html"), 422
+            return render_template("protocols/minutes_upload.html", for_session=for_session), 422
     return run_write(
         lambda: ops.store_minutes(
-            current_user, filename=f.filename, stream=io.BytesIO(data), parsed=parsed
+            current_user,
+            filename=f.filename,
+            stream=io.BytesIO(data),
+            parsed=parsed,
+            session=for_session,
         ),
         success=None,
         back=lambda minutes: (
@@ -426,7 +437,12 @@ def minutes(minutes_id: int):
             with contextlib.suppress(ValueError):
                 m.date = dt.date.fromisoformat(request.form["date"])
         return run_write(
-            lambda: ops.confirm_minutes(m, current_user, chosen),
+            lambda: ops.confirm_minutes(
+                m,
+                current_user,
+                chosen,
+                overdue_confirmed=bool(request.form.get("overdue_confirmed")),
+            ),
             success=_(
                 "The minutes are confirmed: %(n)d assignment(s) sent to the executors and put on control.",
                 n=len(chosen),
@@ -460,6 +476,7 @@ def minutes(minutes_id: int):
         late={p.id for p in ops.late_scans()},
         can_manage=has_permission(current_user, Permission.MANAGE_RECEPTION),
         priorities=PRIORITY_CATEGORIES,
+        overdue=flow.overdue_terms(m),
     )
 
 

@@ -2,7 +2,7 @@
 
 import importlib
 
-for _name in ("reception_views", "schedule_views"):
+for _name in ("reception_views", "schedule_views", "flow_views", "signup_rules_views"):
     try:
         importlib.import_module(f"docflow.protocols.{_name}")
     except ModuleNotFoundError as exc:  # a module not written yet

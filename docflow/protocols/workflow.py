@@ -8,6 +8,8 @@ from docflow.core.calendar import get_calendar
 from docflow.core.security import Permission, Role
 from docflow.core.workflow import Param, Workflow, register, state, transition
 from docflow.i18n import format_date
+from docflow.registry.workflow import INCOMING
+from docflow.registry.workflow import READERS as ITEM_READERS
 
 R, P = Role, Permission
 READERS = [R.CONTROLLER, R.OFFICIAL, R.INSPECTOR, R.ADMIN, R.REGISTRAR]
@@ -26,6 +28,17 @@ def _decision_day_reached(ctx):
     return True
 
 
+def _session_day_reached(ctx):
+    # A reception is marked held on its day or later, never in advance.
+    s = ctx.obj
+    if get_calendar().local_now().date() < s.date:
+        return _l(
+            "The reception can be marked as held on %(date)s at the earliest.",
+            date=format_date(s.date),
+        )
+    return True
+
+
 SESSION = register(
     Workflow(
         "reception",
@@ -37,7 +50,12 @@ SESSION = register(
         ],
         transitions=[
             transition(
-                "hold", _l("Mark as held"), "planned", "held", permission=P.MANAGE_RECEPTION
+                "hold",
+                _l("Mark as held"),
+                "planned",
+                "held",
+                permission=P.MANAGE_RECEPTION,
+                condition=_session_day_reached,
             ),
             # R-RECV-8: the official cannot hold it; applicants are told.
             transition(
@@ -147,3 +165,45 @@ MINUTES = register(
         initial="draft",
     )
 )
+
+
+# The request for personal reception is settled by the visit: a decision with executors routes
+# it (routing's own transitions); explained on the spot, or the applicant did not come, it leaves
+# "awaiting distribution" for this final state.
+def _is_reception_request(ctx):
+    if ctx.obj.kind != "reception_request":
+        return _l("Only a request for personal reception is settled at the reception.")
+    return True
+
+
+SETTLED = "reception_settled"
+if SETTLED not in INCOMING.states:
+    INCOMING.extend(
+        states=[
+            state(
+                SETTLED,
+                _l("Settled at the reception"),
+                final=True,
+                view=ITEM_READERS,
+                modify=[],
+            )
+        ],
+        transitions=[
+            transition(
+                "settle_explained",
+                _l("Explained at the reception"),
+                "registered",
+                SETTLED,
+                permission=P.MANAGE_RECEPTION,
+                condition=_is_reception_request,
+            ),
+            transition(
+                "settle_no_show",
+                _l("The applicant did not come to the reception"),
+                "registered",
+                SETTLED,
+                permission=P.MANAGE_RECEPTION,
+                condition=_is_reception_request,
+            ),
+        ],
+    )

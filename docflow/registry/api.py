@@ -9,12 +9,20 @@ from flask import g, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from docflow.api import ApiError, api_auth, bp, invalid_field, json_body, text_field
+from docflow.api import (
+    ApiError,
+    api_auth,
+    bp,
+    invalid_field,
+    json_body,
+    reads_first,
+    text_field,
+)
 from docflow.api.safe_input import clean_text
 from docflow.core import access_log
 from docflow.core.audit import contains_identifier
 from docflow.core.calendar import get_calendar
-from docflow.core.db import set_sqlite_begin_mode
+from docflow.core.db import begin_writes, set_sqlite_begin_mode
 from docflow.core.security import AccessDenied, Permission, has_permission
 from docflow.extensions import db
 from docflow.registry import jobs, operations, queries, repeats
@@ -107,6 +115,12 @@ def parse_registration(payload: Any) -> RegistrationData:
             for x in links
             if isinstance(x, dict)
         ],
+        # Issue 14: a past arrival needs a reason (400 without), a likely duplicate asks (409
+        # naming the earlier item) unless "confirm_duplicate": true.
+        arrival_reason=_text(payload, "arrival_reason"),
+        ask_arrival_reason=True,
+        ask_duplicate=True,
+        confirm_duplicate=payload.get("confirm_duplicate") is True,
     )
 
 
@@ -168,7 +182,7 @@ def item_json(item: IncomingItem, full: bool = True) -> dict[str, Any]:
             applicants=[
                 {k: getattr(a, k) for k in sorted(APPLICANT_FIELDS)} for a in item.applicants
             ],
-            attachments=[attachment_json(item, a) for a in item.attachments],
+            attachments=[attachment_json(item, a) for a in item.current_attachments],
             links=[
                 {
                     "item": link.target.public_id,
@@ -189,15 +203,35 @@ def _files() -> list:
 
 @bp.route("/items", methods=["POST"])
 @api_auth
+@reads_first
 def register_item():
     data = parse_registration(json_body(required=True))
+    _prepare(data)
+    begin_writes()  # SQLite: the write lock from here to the commit only
     existed = bool(data.idempotency_key) and _existing(data.idempotency_key)
     item = operations.register(data, g.api_user)  # a refusal: the API's DomainError handler
     # R-REG-1: a refused file (empty, too large…) never costs the registration.
     refused = [] if existed else _attach_each(item)
     db.session.commit()
+    # The answer only reads: without the write lock (SQLite), so the next registration goes on.
+    set_sqlite_begin_mode("DEFERRED")
     jobs.schedule()
     return jsonify({**item_json(item), "files_refused": refused}), 200 if existed else 201
+
+
+def _prepare(data: RegistrationData) -> None:
+    """What a registration reads that does not change under it, read before it takes the write
+    lock and cached for the request: the actor's roles, the calendar and the office settings it
+    looks up (journals, terms, the duplicate window). Everything that depends on other
+    registrations (the number, duplicates, repeat candidates) is read in the writing part."""
+    from docflow.registry import duplicates
+    from docflow.routing import kind_terms
+
+    has_permission(g.api_user, Permission.REGISTER)
+    get_calendar()
+    kind_terms.is_registrable(data.kind)
+    operations.pick_journal(data.kind, data.applicants)
+    duplicates.window_minutes()
 
 
 def _attach_each(item: IncomingItem) -> list[dict[str, str]]:
@@ -210,7 +244,8 @@ def _attach_each(item: IncomingItem) -> list[dict[str, str]]:
                 operations.attach(item, f.filename, f.stream, g.api_user, content_type=f.mimetype)
         except RegistrationError as exc:
             message = "; ".join(exc.errors.values())
-            refused.append({"name": name, "error": _refusal(f.stream), "message": message})
+            code = exc.code if exc.status == 507 else _refusal(f.stream)  # storage full
+            refused.append({"name": name, "error": code, "message": message})
         except AccessDenied as exc:
             refused.append({"name": name, "error": "forbidden", "message": str(exc.message)})
     for part in request.files:

@@ -27,7 +27,9 @@ from docflow.core.views import require
 from docflow.core.workflow import history
 from docflow.extensions import db
 from docflow.org.models import Subdivision
-from docflow.registry import jobs, operations, queries
+from docflow.registry import arrival, jobs, operations, queries, staged_uploads
+from docflow.registry.arrival import ArrivalReasonRequired
+from docflow.registry.duplicates import LikelyDuplicate
 from docflow.registry.forms import (
     AnnotateForm,
     JournalFilterForm,
@@ -74,6 +76,7 @@ def _helpers() -> dict:
         "extraction_error": extraction_error,
         "workflow_title": workflow_title,
         "link_kinds": operations.LINK_KINDS,
+        "term_length": arrival.term_length,  # the real term, not the kind's standard one
     }
 
 
@@ -240,6 +243,10 @@ def _registration_data(form: RegistrationForm) -> RegistrationData:
         signed=bool(form.signed.data),
         idempotency_key=f"form:{current_user.id}:{form.token.data}" if form.token.data else None,
         link_to=links,
+        arrival_reason=form.arrival_reason.data or None,
+        ask_arrival_reason=True,
+        ask_duplicate=True,
+        confirm_duplicate=bool(form.confirm_duplicate.data),
     )
 
 
@@ -249,32 +256,66 @@ def register():
     require(Permission.REGISTER)
     form = RegistrationForm()
     errors: dict[str, str] = {}
+    duplicate = None
     if request.method == "GET" and request.args.get("same_applicant_as"):
         _prefill_from(form, request.args["same_applicant_as"], request.args.get("channel"))
+    uploads = [f for f in form.files.data or [] if f and f.filename]
     if request.method == "POST" and form.validate():
         data = _registration_data(form)
-        files = [f for f in form.files.data or [] if f and f.filename]
         try:
             item = operations.register(data, current_user)
-        except RegistrationError as exc:
+        except LikelyDuplicate as exc:  # asks first: the earlier one named, "register anyway"
             db.session.rollback()
-            errors = exc.errors
+            duplicate, errors = exc.earlier, {"confirm_duplicate": exc.readable()}
+        except (RegistrationError, ArrivalReasonRequired) as exc:
+            db.session.rollback()
+            errors = exc.fields
         else:
+            kept = staged_uploads.files(form.staged.data, current_user.id)
             # R-REG-1: a bad file never costs the registration; it is reported and can be re-attached.
-            refused = _attach_each(item, files)
+            refused = _attach_each(item, uploads) + _attach_staged(item, kept)
             db.session.commit()
-            if len(refused) < len(files):
+            staged_uploads.release(form.staged.data, current_user.id)
+            if len(refused) < len(uploads) + len(kept):
                 jobs.schedule()
             flash(_("Registered under number %(number)s.", number=item.reg_number), "info")
-            for message in refused:
-                flash(message, "error")
+            for message in [*arrival.registered_messages(item), *refused]:
+                flash(message, "error" if message in refused else "info")
             return redirect(url_for("registry.item", public_id=item.public_id, registered=1))
     elif request.method == "POST":
         errors = {name: "; ".join(map(str, errs)) for name, errs in form.errors.items()}
+    kept_files, not_kept = [], []
+    if request.method == "POST":  # an error: the chosen files stay, nothing is chosen twice
+        form.staged.data, kept_files = staged_uploads.stage(
+            uploads, current_user.id, form.staged.data
+        )
+        kept_names = [f.filename for f in kept_files]
+        not_kept = [f.filename for f in uploads if f.filename not in kept_names]
     status = 422 if errors else 200
     return render_template(
-        "registry/register.html", form=form, errors=errors, applicant_types=APPLICANT_TYPES
+        "registry/register.html",
+        form=form,
+        errors=errors,
+        applicant_types=APPLICANT_TYPES,
+        duplicate=duplicate,
+        kept_files=kept_files,
+        not_kept=not_kept,
+        today=get_calendar().local_now().date().isoformat(),
     ), status
+
+
+def _attach_staged(item: IncomingItem, kept: list) -> list[str]:
+    """Attach the files kept from an earlier submission of the form, each on its own."""
+    refused = []
+    for f in kept:
+        try:
+            with db.session.begin_nested(), f.open() as stream:
+                operations.attach(
+                    item, f.filename, stream, current_user, content_type=f.content_type
+                )
+        except RegistrationError as exc:
+            refused.append("; ".join(exc.errors.values()))
+    return refused
 
 
 def _prefill_from(form: RegistrationForm, public_id: str, channel: str | None) -> None:

@@ -73,6 +73,20 @@ class RegistrationForm(FlaskForm):
     link_to = HiddenField()
     link_kind = SelectField(_l("Link kind"), choices=choices(LINK_KINDS), default="repeat")
     files = MultipleFileField(_l("Scans and files"))
+    # Issue 14: why an earlier arrival is registered only now (registry.arrival); the files kept
+    # from a submission that came back with an error (registry.staged_uploads); registering
+    # although a likely duplicate was found (registry.duplicates).
+    arrival_reason = StringField(
+        _l("Why it is registered only now"), validators=[Optional(), Length(max=1000)]
+    )
+    staged = HiddenField()
+    confirm_duplicate = BooleanField(_l("Register anyway: it is another document"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from docflow.routing.kind_terms import registrable_kinds
+
+        self.kind.choices = choices(registrable_kinds())  # R-KIND-2: every kind of the profile
 
 
 class UploadForm(FlaskForm):

@@ -85,7 +85,11 @@ def _candidates(summary: dict, ctx: ht.Context) -> dict:
 
 
 def register() -> None:
+    from docflow.registry import file_versions, public_status
+
     ht.register_group(GROUP, _l("Registration"))
+    public_status.register_texts()  # failed lookups on the public status page
+    file_versions.register_texts()  # replaced and removed files, applicant versions
     ht.register_object(
         "incoming_item",
         _l("incoming item"),
@@ -190,3 +194,10 @@ def register() -> None:
             "registration_date": _l("registration date"),
         }
     )
+    from docflow.registry import arrival, duplicates
+
+    arrival.register_texts()  # a late registration and one made despite a likely duplicate
+    duplicates.register_texts()
+    from docflow.registry import oral
+
+    oral.register_texts()  # R-REG-2: the protocol of an oral appeal

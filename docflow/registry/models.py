@@ -34,6 +34,16 @@ def new_public_id() -> str:
     return secrets.token_hex(10)
 
 
+# The code on the receipt slip that, with the number, opens the public status page (never the
+# IIN): no 0/O, 1/I/L, so it is read and typed without doubt (docflow.registry.public_status).
+STATUS_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+STATUS_CODE_LENGTH = 8
+
+
+def new_status_code() -> str:
+    return "".join(secrets.choice(STATUS_CODE_ALPHABET) for _ in range(STATUS_CODE_LENGTH))
+
+
 class IncomingItem(WorkflowMixin, db.Model):
     __tablename__ = "incoming_item"
     __workflow__ = "incoming"
@@ -52,6 +62,8 @@ class IncomingItem(WorkflowMixin, db.Model):
     registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     registration_date: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
     due_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True, index=True)
+    # Why a document that arrived on an earlier day is registered only now (registry.arrival).
+    arrival_reason: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     term_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     term_unit: Mapped[str | None] = mapped_column(String(16), nullable=True)
     registered_by_id: Mapped[int | None] = mapped_column(
@@ -82,6 +94,10 @@ class IncomingItem(WorkflowMixin, db.Model):
         ForeignKey("subdivision.id"), nullable=True, index=True
     )
     idempotency_key: Mapped[str | None] = mapped_column(String(160), unique=True, nullable=True)
+    # Given at registration on every path (the column default); kept out of the audit trail.
+    status_code: Mapped[str | None] = mapped_column(
+        String(16), nullable=True, default=new_status_code, info={"audit": "skip"}
+    )
 
     applicants: Mapped[list[Applicant]] = relationship(
         back_populates="item",
@@ -110,8 +126,10 @@ class IncomingItem(WorkflowMixin, db.Model):
 
     @property
     def current_attachments(self) -> list[Attachment]:
-        replaced = {a.replaces_id for a in self.attachments if a.replaces_id}
-        return [a for a in self.attachments if a.id not in replaced]
+        # neither replaced nor removed (R-AUDIT-3: both are versions, docflow.registry.file_versions)
+        from docflow.registry.file_versions import current_files
+
+        return current_files(self)
 
 
 class Applicant(db.Model):
@@ -295,6 +313,8 @@ Index(
     IncomingItem.due_date,
     IncomingItem.subdivision_id,
 )
+# The journal filtered by kind and period (a month of complaints): one range of one index.
+Index("ix_incoming_item_kind_date", IncomingItem.kind, IncomingItem.registration_date)
 
 
 def item_by_public_id(public_id: str) -> IncomingItem | None:

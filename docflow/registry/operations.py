@@ -12,18 +12,18 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from docflow.core import audit
+from docflow.core import audit, faults
 from docflow.core.calendar import get_calendar
 from docflow.core.identifiers import InvalidIdentifier, validate_bin, validate_iin
 from docflow.core.numbering import format_number, next_number
 from docflow.core.security import AccessDenied, Permission, has_permission
 from docflow.core.settings import get_setting
-from docflow.core.storage import FileTooLarge, get_storage
+from docflow.core.storage import FileTooLarge, StorageFull, get_storage
 from docflow.core.workflow import UnknownTransition
 from docflow.extensions import db
 from docflow.outgoing import notices as outgoing
-from docflow.registry import repeats, search
-from docflow.registry.errors import RegistrationError
+from docflow.registry import arrival, duplicates, repeats, search
+from docflow.registry.errors import FileNotStored, RegistrationError
 from docflow.registry.links import (  # noqa: F401  (the registry's public operations)
     LINK_KINDS,
     _add_link,
@@ -36,14 +36,13 @@ from docflow.registry.links import (  # noqa: F401  (the registry's public opera
 from docflow.registry.models import Annotation, Applicant, Attachment, IncomingItem
 from docflow.registry.repeats import name_key
 from docflow.registry.vocab import (
-    APPEAL_KINDS,
     APPLICANT_TYPES,
     CHANNELS,
-    KINDS,
     LANGUAGES,
     REQUIRED_DETAILS_KK_RU,
 )
 from docflow.registry.workflow import INCOMING
+from docflow.routing import kind_terms
 
 DEFAULT_TERM = {"days": 15, "unit": "working"}  # R-DEADLINE-1
 DEFAULT_CORRECTION_TERM = {"days": 10, "unit": "working"}
@@ -89,6 +88,13 @@ class RegistrationData:
     recorded_in_minutes: bool = False
     # A historical case brought in by an import: an earlier case for repeat detection only.
     imported: bool = False
+    # Issue 14 (the form and the API ask; other paths keep the old behaviour, registry.arrival
+    # and registry.duplicates): why an earlier arrival is registered only now, and a likely
+    # duplicate asks before it is registered.
+    arrival_reason: str | None = None
+    ask_arrival_reason: bool = False
+    ask_duplicate: bool = False
+    confirm_duplicate: bool = False
 
 
 def _clean(value: str | None) -> str | None:
@@ -100,7 +106,7 @@ def _clean(value: str | None) -> str | None:
 
 def validate(data: RegistrationData) -> None:
     errors: dict[str, Any] = {}
-    if data.kind not in KINDS:
+    if not kind_terms.is_registrable(data.kind):  # R-KIND-2: every kind of the profile
         errors["kind"] = _l("Choose the kind of document.")
     if data.channel not in CHANNELS:
         errors["channel"] = _l("Choose how the document arrived.")
@@ -120,7 +126,7 @@ def validate(data: RegistrationData) -> None:
     # have no form to check it first.
     for name in ("addressee", "external_number", "idempotency_key"):
         _check_length(errors, name, getattr(data, name), IncomingItem.__table__.c[name])
-    if not data.anonymous and data.kind in APPEAL_KINDS and not data.applicants:
+    if not data.anonymous and kind_terms.is_appeal(data.kind) and not data.applicants:
         errors["applicants"] = _l("Add the applicant, or mark the appeal as anonymous.")
     for i, a in enumerate(data.applicants):
         prefix = f"applicants.{i}."
@@ -174,9 +180,10 @@ def pick_journal(kind: str, applicants: list[ApplicantData]) -> dict[str, Any]:
     return journals[0]
 
 
-def term_for(kind: str) -> dict[str, Any]:
-    """R-KIND-2: the profile's answer term for the kind; default 15 working days (R-DEADLINE-1)."""
-    return (get_setting("terms") or {}).get(kind) or DEFAULT_TERM
+def term_for(kind: str, start: dt.date | None = None) -> dict[str, Any]:
+    """R-KIND-2: the profile's answer term for the kind; default 15 working days (R-DEADLINE-1),
+    an internal assignment one month from ``start`` (``routing.kind_terms``)."""
+    return kind_terms.term_for(kind, start)
 
 
 def due_from(start: dt.date, term: dict[str, Any]) -> dt.date:
@@ -188,7 +195,7 @@ def due_from(start: dt.date, term: dict[str, Any]) -> dt.date:
 
 def missing_details(item: IncomingItem) -> list[str]:
     """R-REG-5: required details of a written appeal that are not there."""
-    if item.kind not in APPEAL_KINDS or item.anonymous:
+    if not kind_terms.is_appeal(item.kind) or item.anonymous:
         return []
     missing: list[str] = []
     for a in item.applicants:
@@ -255,13 +262,15 @@ def register(data: RegistrationData, actor: Any) -> IncomingItem:
     validate(data)
     cal = get_calendar()
     arrived = data.arrived_at or dt.datetime.now(dt.UTC)
-    reg_date = cal.registration_date(arrived)  # R-REG-3
+    dates = arrival.dates_for(cal, arrived, data)  # R-REG-3; a late one: today's journal, why
+    earlier = duplicates.check(data, actor)  # a likely duplicate asks first
+    reg_date = dates.registration
     journal = pick_journal(data.kind, data.applicants)
     seq = next_number(journal["code"], reg_date.year)  # R-REG-4
     number = format_number(
         journal["format"], prefix=journal["prefix"], year=reg_date.year, number=seq
     )
-    term = term_for(data.kind)
+    term = term_for(data.kind, dates.term_start)  # R-KIND-2: a month counts from its start
     targets = _link_targets(data.link_to)
     item = IncomingItem(
         kind=data.kind,
@@ -272,7 +281,8 @@ def register(data: RegistrationData, actor: Any) -> IncomingItem:
         reg_number=number,
         arrived_at=arrived,
         registration_date=reg_date,
-        due_date=due_from(reg_date, term),  # R-DEADLINE-1, R-KIND-2
+        due_date=due_from(dates.term_start, term),  # R-DEADLINE-1 (from arrival), R-KIND-2
+        arrival_reason=dates.reason,
         term_days=term["days"],
         term_unit=term["unit"],
         registered_by_id=getattr(actor, "id", None),
@@ -314,12 +324,15 @@ def register(data: RegistrationData, actor: Any) -> IncomingItem:
     audit.record(
         "register", item, summary={"reg_number": number, "kind": data.kind, "channel": data.channel}
     )
+    arrival.record(item, dates)
+    duplicates.record(item, earlier)
     for target, kind in targets:
         _add_link(item, target, kind, actor)
     repeats.detect(item, actor)  # R-ROUTE-4: on every registration path
     if not data.recorded_in_minutes and not data.imported:
         _completeness(item, actor)
     search.reindex(item)
+    faults.point("registration.numbered")
     return item
 
 
@@ -458,6 +471,8 @@ def attach(
         stored = get_storage().save(stream, max_bytes=limit)
     except FileTooLarge:
         raise RegistrationError({"file": _l("The file is too large.")}) from None
+    except StorageFull as exc:  # nothing of the file kept; a refused file like the one above
+        raise FileNotStored({"file": exc.message}) from None
     name = _safe_filename(filename)
     if stored.size == 0:
         raise RegistrationError({"file": _l("The file “%(name)s” is empty.", name=name)})

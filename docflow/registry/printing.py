@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask import url_for
-
 from docflow.core.settings import get_setting
 from docflow.extensions import db
 from docflow.org.models import Organisation
 from docflow.registry.models import IncomingItem
+from docflow.registry.public_status import qr_url, status_url
 from docflow.registry.slips import SlipData, render_receipt_slip, render_stamp_label
 from docflow.registry.vocab import CHANNEL_TITLES_KK_RU, KIND_TITLES_KK_RU
 
@@ -31,7 +30,10 @@ def slip_data(item: IncomingItem) -> SlipData:
         organisation=(org.names if org else profile.get("title")) or {"kk": "", "ru": ""},
         due_date=item.due_date,
         pages=item.page_count,
-        item_url=url_for("registry.item", public_id=item.public_id, _external=True),
+        # the public status page (no login), not the item page the office logs in to
+        item_url=status_url(),  # printed for typing; the QR has the number (and the code)
+        status_code=item.status_code,
+        qr_url=qr_url(item.reg_number, item.status_code),
     )
 
 

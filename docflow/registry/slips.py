@@ -61,7 +61,9 @@ class SlipData:
     organisation: dict[str, str]  # {"kk": ..., "ru": ...}; "short" (optional) for labels
     due_date: date | None = None
     pages: int | None = None
-    item_url: str | None = None
+    item_url: str | None = None  # the public status page's address (with the number)
+    status_code: str | None = None  # the code that opens it with the number (printed ABCD-EFGH)
+    qr_url: str | None = None  # what the slip's QR opens; None: the QR holds the number
 
 
 def _new_pdf(format: str | tuple[float, float], title: str, data: SlipData) -> FPDF:
@@ -167,6 +169,12 @@ def _bilingual(names: dict[str, str] | None) -> str:
     if kk and ru and kk != ru:
         return f"{kk}\n{ru}"
     return kk or ru or _clip(next(iter(names.values()), ""))
+
+
+def _printed_code(code: str) -> str:
+    # two groups of four: read out and typed without losing one's place
+    half = len(code) // 2
+    return f"{code[:half]}-{code[half:]}" if len(code) >= 8 else code
 
 
 def _date(value: date) -> str:
@@ -276,18 +284,25 @@ class _Receipt:
         """The QR code of the number with the status link beside it; returns its bottom."""
         m, top, size = self.margin, self.qr_top, self.qr_size
         if self.draw:
-            _draw_qr(self.pdf, qr_payload(self.data.reg_number), m, top, size)
+            _draw_qr(self.pdf, self.data.qr_url or qr_payload(self.data.reg_number), m, top, size)
         x = m + size + 4
         w = self.width - size - 4
-        caption = "Тіркеу нөмірінің QR-коды\nQR-код регистрационного номера"
-        y = self.text(x, top + 4, w, self.font(7.5, gray=90), caption)
+        if self.data.qr_url:  # the QR opens the status page: one caption for both
+            caption = "Өтініштің жай-күйін тексеру\nПроверка статуса обращения"
+        else:
+            caption = "Тіркеу нөмірінің QR-коды\nQR-код регистрационного номера"
+        y = self.text(x, top + (1 if self.data.qr_url else 4), w, self.font(7.5, gray=90), caption)
         y = self.text(x, y, w, self.font(11, bold=True), self.data.reg_number)
         if self.data.item_url:
-            status = "Өтініштің жай-күйі / Статус обращения:"
-            y = self.text(x, y + 1.5, w, self.font(7.5, gray=90), status)
+            if not self.data.qr_url:
+                status = "Өтініштің жай-күйі / Статус обращения:"
+                y = self.text(x, y + 1.5, w, self.font(7.5, gray=90), status)
             url = _clip(self.data.item_url, 120)
             lh = self.font(7.5)
             y = self.text(x, y, w, lh, url, wrapmode="CHAR", link=self.data.item_url)
+        if self.data.status_code:
+            y = self.text(x, y + 1, w, self.font(7.5, gray=90), "Тексеру коды / Код проверки:")
+            y = self.text(x, y, w, self.font(11, bold=True), _printed_code(self.data.status_code))
         legal = (
             "ҚР Әкімшілік рәсімдік-процестік кодексінің 64-бабының 2-бөлігіне сәйкес берілді.\n"
             "Выдан в соответствии с частью 2 статьи 64 АППК РК."

@@ -16,6 +16,12 @@ KINDS = {
     "reception_request": _l("Request for personal reception"),
     "correspondence": _l("Letter of a state body or organisation"),
     "assignment": _l("Assignment of a higher body"),
+    # R-KIND-2: the profile kinds e-Otinish uses (their terms are the profile's).
+    "public_service_complaint": _l("Complaint about a public service"),
+    "media_request": _l("Request of the media"),
+    "lawyer_request": _l("Request of a lawyer or notary"),
+    "bailiff_request": _l("Request of a bailiff"),
+    "information_request": _l("Request for information"),
 }
 APPEAL_KINDS = frozenset(KINDS) - {"correspondence", "assignment"}
 
@@ -37,6 +43,17 @@ KIND_TITLES_KK_RU = {
         "kk": "Жоғары тұрған органның тапсырмасы",
         "ru": "Поручение вышестоящего органа",
     },
+    "public_service_complaint": {
+        "kk": "Мемлекеттік қызмет көрсету сапасына шағым",
+        "ru": "Жалоба на качество оказания государственной услуги",
+    },
+    "media_request": {"kk": "БАҚ сұрау салуы", "ru": "Запрос СМИ"},
+    "lawyer_request": {
+        "kk": "Адвокаттың немесе нотариустың сұрау салуы",
+        "ru": "Запрос адвоката или нотариуса",
+    },
+    "bailiff_request": {"kk": "Сот орындаушысының сұрау салуы", "ru": "Запрос судебного исполнителя"},
+    "information_request": {"kk": "Ақпаратқа сұрау салу", "ru": "Запрос на информацию"},
 }
 
 # R-REG-2: how the item arrived.

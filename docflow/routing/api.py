@@ -14,6 +14,7 @@ from docflow.extensions import db
 from docflow.org.models import user_by_username
 from docflow.registry.api import _item, item_json
 from docflow.routing import operations as ops
+from docflow.routing import resolution
 
 
 def _assignment_json(item) -> dict[str, Any]:
@@ -73,6 +74,7 @@ def routing_json(item) -> dict[str, Any]:
             }
             for e in ops.extensions(item)
         ],
+        "resolution": resolution.resolution_json(item),
     }
 
 
@@ -141,6 +143,9 @@ def routing_action(public_id: str, action: str):
             _users(data.get("executors")),
             kind=str(data.get("kind") or "assign"),
             reason=data.get("reason"),
+            # the head's resolution, optional (earlier calls without it work as before)
+            instruction=resolution.instruction_from_json(data.get("instruction")),
+            term=resolution.term_from_json(data.get("term")),
         ),
         "extend": lambda: ops.extend(
             item,

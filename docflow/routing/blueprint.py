@@ -28,6 +28,7 @@ from docflow.routing.forms import (
     ForwardForm,
 )
 from docflow.routing.models import Extension, Forwarding
+from docflow.routing.terms import extension_note
 
 bp = Blueprint("routing", __name__, url_prefix="/routing")
 
@@ -156,6 +157,7 @@ def _suggestions(item: IncomingItem):
 
 
 ITEM_PANELS.append(routing_panel)
+from docflow.routing import resolution_views  # noqa: E402  (its panel after this one, its routes)
 
 
 @bp.route("/<public_id>/distribute", methods=["POST"])
@@ -188,12 +190,23 @@ def assign(public_id: str):
     kind = request.form.get("kind", "assign")
     if kind not in ("assign", "reassign", "add", "delegate"):
         abort(400)
-    form = CommentForm()
+    CommentForm().validate()  # the CSRF token
     reason = (request.form.get("reason") or "").strip() or None
-    form.validate()
+    form = AssignForm()  # the resolution's fields only (the choices are the panel's)
+    if not (form.term.validate(form) and form.instruction.validate(form)):
+        flash(_("Give the executors' term as a date and the resolution in at most 1000 characters."), "error")  # fmt: skip
+        return _back(item)
     return run_write(
-        lambda: operations.assign_executors(item, current_user, ids, kind=kind, reason=reason),
-        success=_("Executors assigned."),
+        lambda: operations.assign_executors(
+            item,
+            current_user,
+            ids,
+            kind=kind,
+            reason=reason,
+            instruction=form.instruction.data,
+            term=form.term.data,
+        ),
+        success=lambda _rows: resolution_views.assigned_message(item, form.term.data is not None),
         back=_item_url(item),
     )
 
@@ -275,9 +288,17 @@ def extend(public_id: str):
             new_due=form.new_due.data,
             reason=form.reason.data,
         ),
-        success=_(
-            "The term is extended to %(date)s. Notify the applicant within 3 working days.",
-            date=format_date(form.new_due.data),
+        success=lambda ext: " ".join(  # the real term, and why it is not the date asked
+            filter(
+                None,
+                [
+                    _(
+                        "The term is extended to %(date)s. Notify the applicant within 3 working days.",
+                        date=format_date(ext.new_due),
+                    ),
+                    extension_note(item, ext.basis, form.new_due.data),
+                ],
+            )
         ),
         back=_item_url(item),
     )

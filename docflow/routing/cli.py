@@ -91,6 +91,9 @@ def remind_command(on: str | None) -> None:
     except ValueError:
         raise click.BadParameter("use YYYY-MM-DD", param_hint="--date") from None
     created = run_reminders(day)
+    from docflow.protocols.signup_rules import remind as remind_reference_notes
+
+    created += remind_reference_notes(day)  # R-RECV-11: reference notes due or overdue
     db.session.commit()
     sent, failed = send_emails()
     db.session.commit()

@@ -27,6 +27,11 @@ class AssignForm(FlaskForm):
     executors = SelectMultipleField(_l("Executors (the first chosen is responsible)"), coerce=int)
     kind = SelectField(_l("Action"), default="assign")
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+    # the head's resolution for the executors (docflow.routing.resolution), both optional
+    instruction = TextAreaField(
+        _l("Resolution: what the executors are to do"), validators=[Optional(), Length(max=1000)]
+    )
+    term = DateField(_l("Executors' term"), validators=[Optional()])
 
 
 class AnswerForm(FlaskForm):

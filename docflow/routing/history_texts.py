@@ -33,7 +33,10 @@ def _executors(summary: dict, ctx: ht.Context) -> dict:
 
 
 def register() -> None:
+    from docflow.routing import resolution
+
     ht.register_group(GROUP, _l("Distribution and control"))
+    resolution.register_texts()  # the head's resolutions
     ht.register_object(
         "distribution",
         _l("distribution"),

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from docflow.core import audit
+from docflow.core.calendar import get_calendar
 from docflow.core.db import atomic
 from docflow.core.security import AccessDenied, Permission, Role, has_permission
 from docflow.core.workflow import WorkflowError
@@ -23,6 +24,7 @@ from docflow.registry import operations as registry_ops
 from docflow.registry import search
 from docflow.registry.models import LOCAL_ROLE_PROVIDERS, IncomingItem
 from docflow.registry.workflow import INCOMING
+from docflow.routing import resolution
 from docflow.routing.handlers import (  # noqa: F401  (the routing API of R-ROUTE-4)
     PriorHandling,
     RuleViolation,
@@ -176,6 +178,7 @@ def distribute(
     item.subdivision = subs[0]
     params: dict[str, Any] = {"subdivisions": [s.code for s in subs]}
     if due is not None:
+        due = get_calendar().adjust_term(due).day  # R-DEADLINE-3: not on a day off
         params.update(due=due, term_before=item.due_date)
         item.due_date = due
     db.session.flush()
@@ -309,18 +312,22 @@ def assign_executors(
     kind: str = "assign",
     reason: str | None = None,
     subdivision: Subdivision | None = None,
+    instruction: str | None = None,
+    term: dt.date | None = None,
 ) -> list[ExecutorAssignment]:
     """Make users executors (first = responsible, R-ROUTE-3). The single door for every path.
 
     ``kind``: assign (first time), reassign (replaces the subdivision's executors), delegate
     (the executor hands over), add (co-executors), outside (another subdivision's employee, with
-    the controller's consent). R-ROUTE-4 is checked before anything changes.
+    the controller's consent). R-ROUTE-4 is checked before anything changes. ``instruction``
+    and ``term``: the head's resolution for the executors (``routing.resolution``), optional.
     """
     if not user_ids:
         raise RuleViolation(_l("Choose at least one executor."))
     if len(set(user_ids)) != len(user_ids):
         raise RuleViolation(_l("The same employee is chosen twice."))
     check_not_prior_handler(item, user_ids)  # R-ROUTE-4, on every path
+    given = resolution.checked(item, actor, instruction, term)
     if kind == "delegate":
         require_executor_or_head(item, actor)
         # Delegating is acting as the executor: the delegating person passes R-ROUTE-4 too.
@@ -377,6 +384,8 @@ def assign_executors(
         db.session.add(row)
         created.append(row)
     db.session.flush()
+    if given is not None:
+        resolution.record(item, actor, given, user_ids, kind)
     return created
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from docflow.core.calendar import add_months, get_calendar
+from docflow.core.calendar import add_months, adjustment_text, get_calendar
 from docflow.core.db import atomic
 from docflow.extensions import db
 from docflow.i18n import format_date
@@ -52,8 +52,6 @@ def extend(
     if not (reason or "").strip():
         raise RuleViolation(_l("Give the reason for the extension."))
     old = item.due_date
-    if old is None or new_due <= old:
-        raise RuleViolation(_l("The new due date must be later than the current one."))
     cap = extension_cap(item, basis)
     if new_due > cap:
         if basis == "letter":
@@ -69,6 +67,11 @@ def extend(
                 date=format_date(cap),
             )
         )
+    # R-DEADLINE-3: a new term on a day off ends on the next working day (the previous one
+    # where that would pass the cap); the view tells the user (calendar.adjustment_text).
+    new_due = get_calendar().adjust_term(new_due, cap).day
+    if old is None or new_due <= old:
+        raise RuleViolation(_l("The new due date must be later than the current one."))
     cal = get_calendar()
     today = cal.local_now().date()
     ext = Extension(
@@ -92,6 +95,11 @@ def extend(
     db.session.flush()
     outgoing.extended(ext, actor)  # R-DEADLINE-2: registered outgoing notice
     return ext
+
+
+def extension_note(item: IncomingItem, basis: str, requested: dt.date) -> str | None:
+    """Why an extension asked to ``requested`` ends on another day (R-DEADLINE-3), for the user."""
+    return adjustment_text(get_calendar().adjust_term(requested, extension_cap(item, basis)))
 
 
 def extensions(item: IncomingItem) -> list[Extension]:

@@ -96,6 +96,18 @@
         timer = setTimeout(function () { lookupRepeats(form); }, 400);
       });
     }
+    // A past arrival date asks why it is registered only now (registry.arrival).
+    var reason = document.getElementById("arrival-reason");
+    var arrived = form && form.querySelector('[name="arrived_at"]');
+    if (reason && arrived) {
+      var showReason = function () {
+        var day = (arrived.value || "").slice(0, 10);
+        if (day && day < reason.getAttribute("data-today")) { reason.hidden = false; }
+      };
+      arrived.addEventListener("change", showReason);
+      arrived.addEventListener("input", showReason);
+      showReason();
+    }
     var files = document.getElementById("files");
     if (files && files.querySelector('[data-status="pending"], [data-status="running"]')) { pollFiles(files); }
   });

@@ -26,6 +26,9 @@ def test_upload_confirm_minutes_and_executors_see_them(browser, live_server):
     assert "HOUSING" in cards.nth(1).inner_text() and "ALMALY" in cards.nth(1).inner_text()
     assert page.locator("#due-1").input_value() == "2026-10-30"
     assert "4" in page.locator("form#confirm-minutes").inner_text()
+    # The sample's terms have passed: flagged, and confirmed as they are only when asked to.
+    assert page.locator(".overdue-term").count() == 3
+    page.locator("input[name=overdue_confirmed]").check()
     with page.expect_navigation():
         page.locator("form#confirm-minutes button[type=submit]").click()
     assert "3" in page.locator(".flash-info").inner_text()

@@ -71,6 +71,10 @@ registry.upload                                    .     X    X    .     .     .
 registry.annotate                                  .     X    X    .     .     .      .     .     .    .
 registry.supply                                    .     X    X    .     .     .      .     .     .    .
 registry.link                                      .     X    X    X     .     .      .     .     .    .
+registry.oral_appeal                               .     X    .    .     .     .      .     .     .    .
+registry.replace_file                              .     X    X    .     .     .      .     .     .    .
+registry.remove_file                               .     X    X    .     .     .      .     .     .    .
+registry.correct_applicant                         .     X    X    .     .     .      .     .     .    .
 registry.transition[withdraw]                      .     X    X    .     .     .      .     .     .    .
 registry.transition[return_to_applicant]           .     X    X    .     .     .      .     .     .    .
 registry.transition[leave_without_consideration]   .     X    X    .     .     .      .     .     .    .
@@ -106,6 +110,13 @@ protocols.participants                             .     .    X    .     .     .
 protocols.distribute_list                          .     .    X    .     .     .      .     .     .    .
 protocols.distribute_list[no_one_proposed]         .     .    X    .     .     .      .     .     .    .
 protocols.visit                                    .     .    X    .     .     .      .     .     .    .
+protocols.video_consent                            .     .    X    .     .     .      .     .     .    .
+protocols.extend_signup[letter]                    .     .    X    .     .     .      .     .     .    .
+protocols.extend_signup[decision]                  .     .    X    .     .     .      .     .     .    .
+protocols.record_participant                       .     .    X    .     .     .      .     .     .    .
+protocols.restrictions                             .     .    X    .     .     .      .     .     .    .
+protocols.hold_session                             .     .    X    .     .     .      .     .     .    .
+protocols.session_minutes                          .     .    X    .     .     .      .     .     .    .
 protocols.minutes_upload                           .     .    X    .     .     .      .     .     .    .
 protocols.minutes                                  .     .    X    .     .     .      .     .     .    .
 protocols.schedule_create                          .     .    X    .     .     .      .     .     .    .
@@ -115,6 +126,7 @@ protocols.schedule_one_off                         .     .    X    .     .     .
 protocols.schedule_cancel_session                  .     .    X    .     .     .      .     .     .    .
 protocols.satisfaction_record                      .     .    X    .     .     .      .     .     .    .
 api.register_item                                  .     X    .    .     .     .      .     .     .    .
+api.register_oral_item                             .     X    .    .     .     .      .     .     .    .
 api.add_attachments                                .     X    X    .     .     .      .     .     .    .
 api.search_items                                   X     X    X    .     .     .      .     .     .    X
 api.link_item                                      .     X    X    X     .     .      .     .     .    .
@@ -147,6 +159,8 @@ api.dispatch_letter                                .     X    X    .     .     .
 api.dispatch_posted                                .     X    X    .     .     .      .     .     .    .
 api.dispatch_delivered                             .     X    X    .     .     .      .     .     .    .
 api.rate_letter                                    .     X    X    .     .     .      .     .     .    .
+public.status_lookup                               X     X    X    X     X     X      X     X     X    X
+public.status_answer                               X     X    X    X     X     X      X     X     X    X
 verification.rate                                  X     X    X    X     X     X      X     X     X    X
 dispatch.send                                      .     X    X    .     .     .      .     .     .    .
 dispatch.posted                                    .     X    X    .     .     .      .     .     .    .
@@ -312,6 +326,8 @@ def test_the_inspector_changes_nothing_anywhere():
     (searches: no identifier in a URL, R-PD-1) and their own session, language and reminders."""
     own = {"org.login", "org.logout", "org.change_password", "main.set_language"}
     own |= {"verification.rate"}  # the public page: whoever holds the letter, no login (R-ANS-3)
+    # the public status page: whoever holds the slip's number and code, no login (R-REG-4)
+    own |= {"public.status_lookup", "public.status_answer"}
     reads = {"registry.search", "api.search_items", "routing.read_notification"}
     # … and the inspection's own records (docflow/inspection): never a case
     inspecting = {key for key in EXPECTED if key.startswith("inspection.")}

@@ -51,7 +51,7 @@ def test_journal_lists_notices_with_filters(correction, make_item, clerk, web):
     for x in (n, late, sent):
         assert x.reg_number in body
     assert item.reg_number in body and NAME in body
-    assert "Request to supply missing details (R-REG-5)" in body
+    assert "Request to supply missing details (APPC art. 63(2))" in body  # R-REG-5 in words
     # The correction notice was due 3 working days after the item's registration (16.11.2026).
     assert "Overdue: 2" in body
 
@@ -167,4 +167,4 @@ def test_signup_page_lists_the_notices(make_request, make_session, akim_official
     body = page(web("controller").get(f"/reception/signups/{signup.id}"))
     for n in notices(item):
         assert n.reg_number in body
-    assert "Included in the reception list (R-RECV-11)" in body
+    assert "Included in the reception list (Rules of personal reception, para. 22–25)" in body

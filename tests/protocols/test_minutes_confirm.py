@@ -37,7 +37,9 @@ def uploaded(app, controller):
 def test_r_prot_1_and_2_confirmed_minutes_put_assignments_on_control(uploaded, controller):
     minutes = uploaded()
     assert (minutes.number, minutes.date) == ("41", dt.date(2026, 10, 15))
-    created = ops.confirm_minutes(minutes, controller, ops.assignments_input_from(minutes.parsed))
+    created = ops.confirm_minutes(
+        minutes, controller, ops.assignments_input_from(minutes.parsed), overdue_confirmed=True
+    )
     db.session.commit()
     assert [(a.number, a.executors, a.due.isoformat()) for a in created] == [
         ("1", ["ENERGY"], "2026-10-30"),
@@ -64,7 +66,7 @@ def test_r_prot_1_and_2_confirmed_minutes_put_assignments_on_control(uploaded, c
         routing_ops.close(items[0], controller)
     assert minutes.status == "confirmed"
     with pytest.raises(ops.ReceptionError):
-        ops.confirm_minutes(minutes, controller, [])
+        ops.confirm_minutes(minutes, controller, [], overdue_confirmed=True)
 
 
 def test_controller_corrections_are_used(uploaded, controller):
@@ -72,7 +74,7 @@ def test_controller_corrections_are_used(uploaded, controller):
     inputs = ops.assignments_input_from(minutes.parsed)
     inputs[0].executors = ["COMFORT"]
     inputs[0].due = dt.date(2026, 11, 2)
-    created = ops.confirm_minutes(minutes, controller, inputs[:1])
+    created = ops.confirm_minutes(minutes, controller, inputs[:1], overdue_confirmed=True)
     assert (created[0].executors, created[0].due) == (["COMFORT"], dt.date(2026, 11, 2))
 
 
@@ -81,11 +83,11 @@ def test_unmatched_executor_or_missing_term_is_refused_not_guessed(uploaded, con
     inputs = ops.assignments_input_from(minutes.parsed)
     inputs[0].executors = []
     with pytest.raises(ops.ReceptionError, match="executor"):
-        ops.confirm_minutes(minutes, controller, inputs)
+        ops.confirm_minutes(minutes, controller, inputs, overdue_confirmed=True)
     inputs = ops.assignments_input_from(minutes.parsed)
     inputs[1].due = None
     with pytest.raises(ops.ReceptionError, match="term"):
-        ops.confirm_minutes(minutes, controller, inputs)
+        ops.confirm_minutes(minutes, controller, inputs, overdue_confirmed=True)
     assert minutes.status == "draft"
     assert db.session.query(IncomingItem).count() == 0  # nothing half-created
 
@@ -115,11 +117,11 @@ def test_r_route_4_import_from_minutes_path(uploaded, controller, make_item, app
     inputs = ops.assignments_input_from(minutes.parsed)[:1]
     inputs[0].executor_users = ["exec.energy"]
     with pytest.raises(RuleViolation, match=earlier.reg_number):
-        ops.confirm_minutes(minutes, controller, inputs)
+        ops.confirm_minutes(minutes, controller, inputs, overdue_confirmed=True)
     db.session.rollback()
     inputs[0].executor_users = ["exec2.energy"]
     minutes = db.session.get(type(minutes), minutes.id)
-    created = ops.confirm_minutes(minutes, controller, inputs)
+    created = ops.confirm_minutes(minutes, controller, inputs, overdue_confirmed=True)
     assert created[0].item_id == reception.id  # matched the reception appeal by IIN
     assert [a.user.username for a in routing_ops.active_executors(reception)] == ["exec2.energy"]
 
@@ -207,7 +209,9 @@ def test_r_prot_1_term_of_the_minutes_is_set_at_routing_with_its_record(uploaded
     from docflow.core.workflow import history
 
     minutes = uploaded()
-    created = ops.confirm_minutes(minutes, controller, ops.assignments_input_from(minutes.parsed))
+    created = ops.confirm_minutes(
+        minutes, controller, ops.assignments_input_from(minutes.parsed), overdue_confirmed=True
+    )
     db.session.commit()
     for a in created:
         item = db.session.get(IncomingItem, a.item_id)

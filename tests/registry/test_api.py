@@ -14,6 +14,8 @@ from docflow.extensions import db
 from docflow.org.models import user_by_username
 from docflow.registry.models import Attachment, IncomingItem
 
+# Their documents arrive on 20 November 2026: registered that day (a later one needs a reason).
+pytestmark = pytest.mark.usefixtures("on_arrival_day")
 IIN = "920704404563"
 
 
@@ -181,7 +183,11 @@ def test_same_idempotency_key_registers_once(app, api):
     assert second.get_json()["reg_number"] == first.get_json()["reg_number"]
     assert second.get_json()["id"] == first.get_json()["id"]
     assert count_items() == 1
-    other = api.post("/api/v1/items", json=registration(), headers={"Idempotency-Key": "other"})
+    other = api.post(  # another key, the same paper: registered once confirmed (not a retry)
+        "/api/v1/items",
+        json=registration(confirm_duplicate=True),
+        headers={"Idempotency-Key": "other"},
+    )
     assert other.status_code == 201 and other.get_json()["reg_number"] == "ЖТ-2026-00000002"
 
 

@@ -23,6 +23,8 @@ from tests.fixtures import page
 from tests.registry.test_api import bearer
 from tests.registry.test_pages import numbers, text_pdf
 
+# Their documents arrive on 20 November 2026: registered that day (a later one needs a reason).
+pytestmark = pytest.mark.usefixtures("on_arrival_day")
 IIN = "920704404563"
 OTHER_IIN = "900101300811"
 MINUTES = Path(__file__).resolve().parents[1] / "protocols" / "data" / "minutes-ru-table.docx"
@@ -243,7 +245,9 @@ def test_r_pd_1_parsed_minutes_leave_no_iin_in_clear_in_the_audit_trail(app, web
     }
     assert {"850315301235", "940140000385"} <= identifiers  # the minutes themselves keep them
     assert controller.get(f"/reception/minutes/{m.id}").status_code == 200
-    created = ops.confirm_minutes(m, controller_user, ops.assignments_input_from(m.parsed))
+    created = ops.confirm_minutes(
+        m, controller_user, ops.assignments_input_from(m.parsed), overdue_confirmed=True
+    )
     db.session.commit()
     assert len(created) == 3
     entries = db.session.scalars(

@@ -98,6 +98,14 @@ def test_receipt_slip_qr_decodes_to_the_number():
     assert decode_qr(render(render_receipt_slip(slip_data()), dpi=200)) == [NUMBER]
 
 
+def test_receipt_slip_qr_opens_the_status_page_when_given():
+    # issue 14 item 9: the QR leads to the public status page, the code in the fragment
+    url = "https://docflow.example.kz/public/status?number=%D0%96%D0%A2-2026-00000742#code=ABCD2345"
+    data = slip_data(qr_url=url, status_code="ABCD2345")
+    assert decode_qr(render(render_receipt_slip(data), dpi=200)) == [url]
+    assert "ABCD-2345" in pdf_text(render_receipt_slip(data))[1]
+
+
 def test_receipt_slip_without_optional_fields():
     data = slip_data(due_date=None, pages=None, item_url=None, accepted_by_position=None)
     pages, text = pdf_text(render_receipt_slip(data))

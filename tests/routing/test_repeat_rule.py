@@ -224,7 +224,7 @@ def test_r_route_4_door_minutes_without_link(app, make_item, users):
     inputs = protocols.assignments_input_from(minutes.parsed)[:1]
     inputs[0].executor_users = ["exec.energy"]
     with pytest.raises(RuleViolation, match=earlier.reg_number):
-        protocols.confirm_minutes(minutes, users["controller"], inputs)
+        protocols.confirm_minutes(minutes, users["controller"], inputs, overdue_confirmed=True)
 
 
 # --- decisions --------------------------------------------------------------------------------

@@ -1,11 +1,11 @@
-"""arrival_terms (placeholder: filled by the work that needs it)
+"""arrival_terms: why a document that arrived earlier is registered only now
 
 Revision ID: 0026
 Revises: 0025
 """
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 import docflow.core.db  # noqa: F401
 
@@ -17,8 +17,10 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table("incoming_item") as batch:
+        batch.add_column(sa.Column("arrival_reason", sa.String(length=1000), nullable=True))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table("incoming_item") as batch:
+        batch.drop_column("arrival_reason")
