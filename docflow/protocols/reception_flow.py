@@ -30,6 +30,7 @@ from docflow.core.errors import DomainError
 from docflow.core.security import AccessDenied, Permission, has_permission
 from docflow.extensions import db
 from docflow.org.models import User
+from docflow.protocols import minutes_ops
 from docflow.protocols.models import Minutes, ReceptionSession, SignUp
 from docflow.protocols.workflow import SESSION
 from docflow.registry import operations as registry_ops
@@ -74,7 +75,7 @@ def settle_visit(signup: SignUp, actor: Any, executor_users: list[str] | None = 
     A decision with executors and a term routes the request to them with that term; the
     employees named go through ``routing.operations.assign_executors`` (R-ROUTE-4).
     """
-    from docflow.protocols.operations import _Acting
+    from docflow.protocols.minutes_ops import _Acting
 
     item = db.session.get(IncomingItem, signup.item_id)
     if item.state != "registered":
@@ -132,8 +133,8 @@ def minutes_from_session(session: ReceptionSession, actor: Any, lang: str = "ru"
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "minutes.docx"
         path.write_bytes(data)
-        parsed = ops.parse_upload(path)
-    return ops.store_minutes(
+        parsed = minutes_ops.parse_upload(path)
+    return minutes_ops.store_minutes(
         actor,
         filename=f"minutes-{session.date.isoformat()}-{lang}.docx",
         stream=io.BytesIO(data),
@@ -225,7 +226,7 @@ def overdue_numbers(assignments, today: dt.date | None = None) -> list[str]:
 
 def overdue_terms(minutes: Minutes) -> dict[str, dt.date]:
     """Assignments of draft minutes whose term has already passed: flagged on the page."""
-    from docflow.protocols.operations import assignments_input_from
+    from docflow.protocols.minutes_ops import assignments_input_from
 
     if minutes.status == "confirmed":
         return {}

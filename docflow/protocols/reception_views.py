@@ -20,6 +20,7 @@ from docflow.core.security import Permission, has_permission
 from docflow.core.views import require, run_write
 from docflow.extensions import db
 from docflow.org.models import Official, Subdivision
+from docflow.protocols import minutes_ops
 from docflow.protocols import operations as ops
 from docflow.protocols import reception_flow as flow
 from docflow.protocols.blueprint import bp
@@ -82,7 +83,7 @@ def overview():
                 select(IncomingItem).where(IncomingItem.id.in_([s.item_id for s in signups]))
             )
         },
-        late_scans=ops.late_scans(today),
+        late_scans=minutes_ops.late_scans(today),
         can_manage=has_permission(current_user, Permission.MANAGE_RECEPTION),
         state_titles={**{k: v.title for k, v in SIGNUP.states.items()}},
     )
@@ -353,12 +354,12 @@ def minutes_upload():
         path = Path(tmp) / "minutes.docx"
         path.write_bytes(data)
         try:
-            parsed = ops.parse_upload(path)
+            parsed = minutes_ops.parse_upload(path)
         except MinutesError as exc:
             flash(_minutes_error(exc), "error")
             return render_template("protocols/minutes_upload.html", for_session=for_session), 422
     return run_write(
-        lambda: ops.store_minutes(
+        lambda: minutes_ops.store_minutes(
             current_user,
             filename=f.filename,
             stream=io.BytesIO(data),
@@ -420,7 +421,7 @@ def minutes(minutes_id: int):
     ).all()
     if request.method == "POST":
         require(Permission.MANAGE_RECEPTION)
-        inputs = ops.assignments_input_from(m.parsed)
+        inputs = minutes_ops.assignments_input_from(m.parsed)
         chosen = []
         for a in inputs:
             if request.form.get(f"skip-{a.number}"):
@@ -437,7 +438,7 @@ def minutes(minutes_id: int):
             with contextlib.suppress(ValueError):
                 m.date = dt.date.fromisoformat(request.form["date"])
         return run_write(
-            lambda: ops.confirm_minutes(
+            lambda: minutes_ops.confirm_minutes(
                 m,
                 current_user,
                 chosen,
@@ -450,7 +451,7 @@ def minutes(minutes_id: int):
             back=url_for("protocols.minutes", minutes_id=m.id),
         )
     access_log.record("view", m)  # R-PD-1: the minutes name the applicants, with IINs
-    rows = ops.assignments_for(minutes=m) if m.status == "confirmed" else []
+    rows = minutes_ops.assignments_for(minutes=m) if m.status == "confirmed" else []
     from docflow.routing.operations import subdivision_staff
 
     staff = {
@@ -473,7 +474,7 @@ def minutes(minutes_id: int):
         rows=rows,
         items=items,
         today=get_calendar().local_now().date(),
-        late={p.id for p in ops.late_scans()},
+        late={p.id for p in minutes_ops.late_scans()},
         can_manage=has_permission(current_user, Permission.MANAGE_RECEPTION),
         priorities=PRIORITY_CATEGORIES,
         overdue=flow.overdue_terms(m),
@@ -486,7 +487,7 @@ def assignments():
     """Protocol assignments per executor, with terms and overdue marks (R-PROT-2)."""
     require(Permission.VIEW_REGISTRY)
     code = request.args.get("executor") or None
-    rows = ops.assignments_for(executor_code=code)
+    rows = minutes_ops.assignments_for(executor_code=code)
     items = {
         i.id: i
         for i in db.session.scalars(
@@ -501,5 +502,5 @@ def assignments():
         code=code,
         subdivisions=subdivisions,
         today=get_calendar().local_now().date(),
-        late={p.id for p in ops.late_scans()},
+        late={p.id for p in minutes_ops.late_scans()},
     )

@@ -26,8 +26,8 @@ from docflow.core.calendar import get_calendar
 from docflow.extensions import db
 from docflow.org.models import Official, user_by_username
 from docflow.outgoing.models import OutgoingNotice
+from docflow.protocols import minutes_ops, schedules
 from docflow.protocols import operations as reception
-from docflow.protocols import schedules
 from docflow.protocols.models import ReceptionSession, SignUp
 from docflow.protocols.workflow import SESSION
 from docflow.registry import operations as registry
@@ -726,11 +726,13 @@ def _signup(state: str):
 
 
 def _minutes(w: World) -> dict[str, Any]:
-    parsed = reception.parse_upload(MINUTES)
+    parsed = minutes_ops.parse_upload(MINUTES)
     data = io.BytesIO(MINUTES.read_bytes())
-    m = reception.store_minutes(w.user("controller"), filename="m.docx", stream=data, parsed=parsed)
+    m = minutes_ops.store_minutes(
+        w.user("controller"), filename="m.docx", stream=data, parsed=parsed
+    )
     form: dict[str, Any] = {}
-    for a in reception.assignments_input_from(parsed):  # what the page posts back, confirmed
+    for a in minutes_ops.assignments_input_from(parsed):  # what the page posts back, confirmed
         form[f"executors-{a.number}"] = a.executors
         form[f"due-{a.number}"] = a.due.isoformat() if a.due else ""
     form["overdue_confirmed"] = "1"  # the sample's terms have passed: confirmed as they are

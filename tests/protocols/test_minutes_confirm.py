@@ -11,6 +11,7 @@ import pytest
 from docflow.core.workflow import TransitionNotAvailable
 from docflow.extensions import db
 from docflow.org.models import user_by_username
+from docflow.protocols import minutes_ops
 from docflow.protocols import operations as ops
 from docflow.registry.models import IncomingItem
 from docflow.registry.operations import ApplicantData, link_items
@@ -24,8 +25,8 @@ RU = DATA / "minutes-ru-table.docx"
 @pytest.fixture
 def uploaded(app, controller):
     def upload(path: Path = RU):
-        parsed = ops.parse_upload(path)
-        minutes = ops.store_minutes(
+        parsed = minutes_ops.parse_upload(path)
+        minutes = minutes_ops.store_minutes(
             controller, filename=path.name, stream=io.BytesIO(path.read_bytes()), parsed=parsed
         )
         db.session.commit()
@@ -37,8 +38,11 @@ def uploaded(app, controller):
 def test_r_prot_1_and_2_confirmed_minutes_put_assignments_on_control(uploaded, controller):
     minutes = uploaded()
     assert (minutes.number, minutes.date) == ("41", dt.date(2026, 10, 15))
-    created = ops.confirm_minutes(
-        minutes, controller, ops.assignments_input_from(minutes.parsed), overdue_confirmed=True
+    created = minutes_ops.confirm_minutes(
+        minutes,
+        controller,
+        minutes_ops.assignments_input_from(minutes.parsed),
+        overdue_confirmed=True,
     )
     db.session.commit()
     assert [(a.number, a.executors, a.due.isoformat()) for a in created] == [
@@ -60,34 +64,34 @@ def test_r_prot_1_and_2_confirmed_minutes_put_assignments_on_control(uploaded, c
     ]
     # R-REG-7: the scans of reception appeals within 3 working days of the minutes.
     assert created[0].scan_due == dt.date(2026, 10, 20)
-    assert {a.id for a in ops.late_scans(dt.date(2026, 11, 1))} == {a.id for a in created}
+    assert {a.id for a in minutes_ops.late_scans(dt.date(2026, 11, 1))} == {a.id for a in created}
     # R-CTRL-1 / R-PROT-2: only the final answer removes them from control.
     with pytest.raises(TransitionNotAvailable):
         routing_ops.close(items[0], controller)
     assert minutes.status == "confirmed"
     with pytest.raises(ops.ReceptionError):
-        ops.confirm_minutes(minutes, controller, [], overdue_confirmed=True)
+        minutes_ops.confirm_minutes(minutes, controller, [], overdue_confirmed=True)
 
 
 def test_controller_corrections_are_used(uploaded, controller):
     minutes = uploaded()
-    inputs = ops.assignments_input_from(minutes.parsed)
+    inputs = minutes_ops.assignments_input_from(minutes.parsed)
     inputs[0].executors = ["COMFORT"]
     inputs[0].due = dt.date(2026, 11, 2)
-    created = ops.confirm_minutes(minutes, controller, inputs[:1], overdue_confirmed=True)
+    created = minutes_ops.confirm_minutes(minutes, controller, inputs[:1], overdue_confirmed=True)
     assert (created[0].executors, created[0].due) == (["COMFORT"], dt.date(2026, 11, 2))
 
 
 def test_unmatched_executor_or_missing_term_is_refused_not_guessed(uploaded, controller):
     minutes = uploaded()
-    inputs = ops.assignments_input_from(minutes.parsed)
+    inputs = minutes_ops.assignments_input_from(minutes.parsed)
     inputs[0].executors = []
     with pytest.raises(ops.ReceptionError, match="executor"):
-        ops.confirm_minutes(minutes, controller, inputs, overdue_confirmed=True)
-    inputs = ops.assignments_input_from(minutes.parsed)
+        minutes_ops.confirm_minutes(minutes, controller, inputs, overdue_confirmed=True)
+    inputs = minutes_ops.assignments_input_from(minutes.parsed)
     inputs[1].due = None
     with pytest.raises(ops.ReceptionError, match="term"):
-        ops.confirm_minutes(minutes, controller, inputs, overdue_confirmed=True)
+        minutes_ops.confirm_minutes(minutes, controller, inputs, overdue_confirmed=True)
     assert minutes.status == "draft"
     assert db.session.query(IncomingItem).count() == 0  # nothing half-created
 
@@ -114,14 +118,14 @@ def test_r_route_4_import_from_minutes_path(uploaded, controller, make_item, app
     link_items(reception, earlier, "reception_same_question", users["clerk"])
     db.session.commit()
     minutes = uploaded()
-    inputs = ops.assignments_input_from(minutes.parsed)[:1]
+    inputs = minutes_ops.assignments_input_from(minutes.parsed)[:1]
     inputs[0].executor_users = ["exec.energy"]
     with pytest.raises(RuleViolation, match=earlier.reg_number):
-        ops.confirm_minutes(minutes, controller, inputs, overdue_confirmed=True)
+        minutes_ops.confirm_minutes(minutes, controller, inputs, overdue_confirmed=True)
     db.session.rollback()
     inputs[0].executor_users = ["exec2.energy"]
     minutes = db.session.get(type(minutes), minutes.id)
-    created = ops.confirm_minutes(minutes, controller, inputs, overdue_confirmed=True)
+    created = minutes_ops.confirm_minutes(minutes, controller, inputs, overdue_confirmed=True)
     assert created[0].item_id == reception.id  # matched the reception appeal by IIN
     assert [a.user.username for a in routing_ops.active_executors(reception)] == ["exec2.energy"]
 
@@ -149,7 +153,7 @@ def test_generated_minutes_read_back_into_the_same_assignments(
     for lang in ("kk", "ru"):
         path = tmp_path / f"m-{lang}.docx"
         path.write_bytes(render_minutes(ops.minutes_data_for_session(session, lang), lang))
-        parsed = ops.parse_upload(path)["result"]
+        parsed = minutes_ops.parse_upload(path)["result"]
         assert [(a["executors"], a["due"]) for a in parsed["assignments"]] == [
             (["ENERGY", "AUEZOV"], "2026-12-15")
         ]
@@ -209,8 +213,11 @@ def test_r_prot_1_term_of_the_minutes_is_set_at_routing_with_its_record(uploaded
     from docflow.core.workflow import history
 
     minutes = uploaded()
-    created = ops.confirm_minutes(
-        minutes, controller, ops.assignments_input_from(minutes.parsed), overdue_confirmed=True
+    created = minutes_ops.confirm_minutes(
+        minutes,
+        controller,
+        minutes_ops.assignments_input_from(minutes.parsed),
+        overdue_confirmed=True,
     )
     db.session.commit()
     for a in created:

@@ -19,6 +19,7 @@ from docflow.core.calendar import get_calendar
 from docflow.core.workflow import GuardRefused, TransitionForbidden
 from docflow.extensions import db
 from docflow.org.models import user_by_username
+from docflow.protocols import minutes_ops
 from docflow.protocols import operations as ops
 from docflow.protocols import reception_flow as flow
 from docflow.protocols.models import ProtocolAssignment, ReceptionSession
@@ -195,10 +196,10 @@ def test_r_prot_2_minutes_of_the_session_carry_the_visits_assignment_on_its_requ
     minutes = flow.minutes_from_session(today_session, controller, "ru")
     assert minutes.session_id == today_session.id
     assert flow.session_minutes(today_session) == [minutes]
-    inputs = ops.assignments_input_from(minutes.parsed)
+    inputs = minutes_ops.assignments_input_from(minutes.parsed)
     assert [(a.executors, a.due) for a in inputs] == [(["ENERGY"], due)]
     before = db.session.scalar(select(func.count(IncomingItem.id)))
-    created = ops.confirm_minutes(minutes, controller, inputs)
+    created = minutes_ops.confirm_minutes(minutes, controller, inputs)
     assert [pa.item_id for pa in created] == [item.id]  # on the request the visit routed
     assert db.session.scalar(select(func.count(IncomingItem.id))) == before  # nothing new
     assert len(routing_ops.distributions(item)) == 1  # not distributed a second time
@@ -213,8 +214,8 @@ def test_minutes_of_a_session_need_a_visit_recorded(included, today_session, con
 @pytest.fixture
 def uploaded(app, controller):
     path = DATA / "minutes-ru-table.docx"  # dated 15.10.2026, terms in October-November 2026
-    parsed = ops.parse_upload(path)
-    minutes = ops.store_minutes(
+    parsed = minutes_ops.parse_upload(path)
+    minutes = minutes_ops.store_minutes(
         controller, filename=path.name, stream=io.BytesIO(path.read_bytes()), parsed=parsed
     )
     db.session.commit()
@@ -224,11 +225,11 @@ def uploaded(app, controller):
 def test_r_prot_1_terms_already_passed_are_asked_about_before_confirmation(
     uploaded, controller, app, login, client
 ):
-    inputs = ops.assignments_input_from(uploaded.parsed)
+    inputs = minutes_ops.assignments_input_from(uploaded.parsed)
     late = flow.overdue_numbers(inputs)
     assert late == [a.number for a in inputs if a.due < _today()] and late
     with pytest.raises(flow.FlowError, match="already passed"):
-        ops.confirm_minutes(uploaded, controller, inputs)
+        minutes_ops.confirm_minutes(uploaded, controller, inputs)
     db.session.rollback()
     assert db.session.scalar(select(func.count(ProtocolAssignment.id))) == 0
     login("controller")
@@ -270,8 +271,11 @@ def test_r_route_4_an_appeal_from_the_minutes_is_linked_to_the_persons_request(
         signup = ops.create_signup(r, akim_official, controller)
         ops.propose_date(signup, reception, controller, "ok")
     db.session.commit()
-    created = ops.confirm_minutes(
-        uploaded, controller, ops.assignments_input_from(uploaded.parsed), overdue_confirmed=True
+    created = minutes_ops.confirm_minutes(
+        uploaded,
+        controller,
+        minutes_ops.assignments_input_from(uploaded.parsed),
+        overdue_confirmed=True,
     )
     appeal = db.session.get(IncomingItem, created[0].item_id)
     assert appeal.id != request.id

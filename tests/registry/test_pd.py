@@ -225,7 +225,7 @@ def test_r_pd_1_every_read_of_applicant_data_is_logged(app, web, make_item):
 
 
 def test_r_pd_1_parsed_minutes_leave_no_iin_in_clear_in_the_audit_trail(app, web):
-    from docflow.protocols import operations as ops
+    from docflow.protocols import minutes_ops
 
     controller_user = user_by_username("controller")
     controller = web("controller")
@@ -245,8 +245,8 @@ def test_r_pd_1_parsed_minutes_leave_no_iin_in_clear_in_the_audit_trail(app, web
     }
     assert {"850315301235", "940140000385"} <= identifiers  # the minutes themselves keep them
     assert controller.get(f"/reception/minutes/{m.id}").status_code == 200
-    created = ops.confirm_minutes(
-        m, controller_user, ops.assignments_input_from(m.parsed), overdue_confirmed=True
+    created = minutes_ops.confirm_minutes(
+        m, controller_user, minutes_ops.assignments_input_from(m.parsed), overdue_confirmed=True
     )
     db.session.commit()
     assert len(created) == 3

@@ -201,7 +201,7 @@ def test_r_route_4_door_api_and_api_bulk(repeat, api):
 
 
 def test_r_route_4_door_minutes_without_link(app, make_item, users):
-    from docflow.protocols import operations as protocols
+    from docflow.protocols import minutes_ops
 
     minutes_file = (
         Path(__file__).resolve().parents[1] / "protocols" / "data" / "minutes-ru-table.docx"
@@ -209,22 +209,22 @@ def test_r_route_4_door_minutes_without_link(app, make_item, users):
     same = ApplicantData(
         full_name="Серикбаев Нурлан Аскарович", iin="850315301235", address="Алматы"
     )
-    parsed = protocols.parse_upload(minutes_file)
-    first = protocols.assignments_input_from(parsed)[0]
+    parsed = minutes_ops.parse_upload(minutes_file)
+    first = minutes_ops.assignments_input_from(parsed)[0]
     earlier = make_item(applicant=same, summary=first.question or "Горячей воды нет")
     ops.distribute(earlier, users["controller"], ["ENERGY"])
     ops.assign_executors(earlier, users["head.energy"], [users["exec.energy"].id])
-    minutes = protocols.store_minutes(
+    minutes = minutes_ops.store_minutes(
         users["controller"],
         filename=minutes_file.name,
         stream=io.BytesIO(minutes_file.read_bytes()),
         parsed=parsed,
     )
     db.session.commit()
-    inputs = protocols.assignments_input_from(minutes.parsed)[:1]
+    inputs = minutes_ops.assignments_input_from(minutes.parsed)[:1]
     inputs[0].executor_users = ["exec.energy"]
     with pytest.raises(RuleViolation, match=earlier.reg_number):
-        protocols.confirm_minutes(minutes, users["controller"], inputs, overdue_confirmed=True)
+        minutes_ops.confirm_minutes(minutes, users["controller"], inputs, overdue_confirmed=True)
 
 
 # --- decisions --------------------------------------------------------------------------------
