@@ -38,6 +38,7 @@ from docflow.registry.forms import (
     SupplyForm,
     TransitionForm,
     UploadForm,
+    applicant_data,
     choices,
 )
 from docflow.registry.models import Attachment, IncomingItem, item_by_public_id
@@ -205,22 +206,7 @@ def _registration_data(form: RegistrationForm) -> RegistrationData:
             ]
             if not any((v or "").strip() for v in values):
                 continue
-            applicants.append(
-                ApplicantData(
-                    type=a.type.data,
-                    full_name=a.full_name.data,
-                    iin=(a.iin.data or "").strip() or None,
-                    organisation_name=a.organisation_name.data,
-                    bin=(a.bin.data or "").strip() or None,
-                    representative=a.representative.data,
-                    authority_document=a.authority_document.data,
-                    address=a.address.data,
-                    phone=a.phone.data,
-                    email=a.email.data,
-                    country=a.country.data,
-                    needs_interpreter=bool(a.needs_interpreter.data),
-                )
-            )
+            applicants.append(applicant_data(a))
     links = []
     if form.link_to.data:
         target = item_by_public_id(form.link_to.data)

@@ -23,7 +23,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from docflow.registry.operations import LINK_KINDS
+from docflow.registry.operations import LINK_KINDS, ApplicantData
 from docflow.registry.vocab import APPLICANT_TYPES, CHANNELS, KINDS, LANGUAGES
 
 
@@ -151,3 +151,21 @@ class JournalFilterForm(Form):
     date_to = DateField(_l("Registered to"), validators=[Optional()])
     overdue = BooleanField(_l("Overdue only"))
     from_reception = BooleanField(_l("From personal reception only"))
+
+
+def applicant_data(a) -> ApplicantData:
+    """What an applicant sub-form (``ApplicantForm``) says, as the registration takes it."""
+    return ApplicantData(
+        type=a.type.data,
+        full_name=a.full_name.data,
+        iin=(a.iin.data or "").strip() or None,
+        organisation_name=a.organisation_name.data,
+        bin=(a.bin.data or "").strip() or None,
+        representative=a.representative.data,
+        authority_document=a.authority_document.data,
+        address=a.address.data,
+        phone=a.phone.data,
+        email=a.email.data,
+        country=a.country.data,
+        needs_interpreter=bool(a.needs_interpreter.data),
+    )

@@ -34,8 +34,8 @@ from docflow.core.views import require, run_write
 from docflow.extensions import db
 from docflow.registry import jobs, oral
 from docflow.registry.blueprint import bp
-from docflow.registry.forms import ApplicantForm, choices
-from docflow.registry.operations import ApplicantData, RegistrationData
+from docflow.registry.forms import ApplicantForm, applicant_data, choices
+from docflow.registry.operations import RegistrationData
 from docflow.registry.vocab import CHANNELS, LANGUAGES, ORAL_CHANNELS
 
 
@@ -74,22 +74,7 @@ def _appeal_from(form: OralAppealForm) -> oral.OralAppeal:
     a = form.applicant.form
     applicants = []
     if any((v or "").strip() for v in (a.full_name.data, a.iin.data, a.organisation_name.data)):
-        applicants.append(
-            ApplicantData(
-                type=a.type.data,
-                full_name=a.full_name.data,
-                iin=(a.iin.data or "").strip() or None,
-                organisation_name=a.organisation_name.data,
-                bin=(a.bin.data or "").strip() or None,
-                representative=a.representative.data,
-                authority_document=a.authority_document.data,
-                address=a.address.data,
-                phone=a.phone.data,
-                email=a.email.data,
-                country=a.country.data,
-                needs_interpreter=bool(a.needs_interpreter.data),
-            )
-        )
+        applicants.append(applicant_data(a))
     arrived = form.arrived_at.data
     data = RegistrationData(
         kind=form.kind.data,
