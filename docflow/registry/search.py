@@ -28,6 +28,8 @@ MAX_TOKENS = 12
 # Letters and digits; "_" separates words, as it does for FTS5 and PostgreSQL's parser.
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 RU_TAG, KK_TAG = "~ru:", "~kk:"
+# PostgreSQL: an id range this wide or wider is searched through the text index.
+WIDE_RANGE = 1000
 
 
 def _dialect() -> str:
@@ -108,12 +110,16 @@ def tokens(query: str) -> list[str]:
     return words(normalise(query or ""))[:MAX_TOKENS]
 
 
-def matching_ids_sql(query: str, newest: int | None = None) -> tuple[str, dict[str, Any]] | None:
+def matching_ids_sql(
+    query: str, newest: int | None = None, between: tuple[int, int] | None = None
+) -> tuple[str, dict[str, Any]] | None:
     """SQL selecting the ids of items matching every word (as a prefix or by its stem); None
     for no words.
 
-    With ``newest``, only the ``newest`` highest ids: both indexes walk their postings in id
-    order and stop early, so a common word on a million items costs no more than a rare one.
+    With ``newest``, only the ``newest`` highest ids. With ``between`` (lowest, highest), only
+    ids in that range: SQLite reads a prefix word's postings of that range only (the whole
+    lists otherwise, whatever the LIMIT), and PostgreSQL, for a narrow range, checks the
+    documents of the range one by one instead of merging every posting of a common word.
     """
     words = tokens(query)
     if not words:
@@ -123,6 +129,8 @@ def matching_ids_sql(query: str, newest: int | None = None) -> tuple[str, dict[s
         # Each word quoted (no FTS syntax from users): as a prefix of a word, or its stem.
         params["fts"] = " AND ".join(_fts5_word(w) for w in words)
         sql = "SELECT rowid FROM item_fts WHERE item_fts MATCH :fts"
+        if between:
+            sql += " AND rowid BETWEEN :fts_lo AND :fts_hi"
         if newest:
             sql += " ORDER BY rowid DESC LIMIT :newest"
     else:
@@ -139,8 +147,15 @@ def matching_ids_sql(query: str, newest: int | None = None) -> tuple[str, dict[s
         # Only bind-parameter names are formatted in; every value is a parameter.
         tsquery = " && ".join(parts)
         sql = f"SELECT item_id FROM item_search WHERE document @@ ({tsquery})"  # noqa: S608
+        if between:
+            # Past the first, narrow range the matches come from the index ("+ 0": not by
+            # testing every document of a wide range one by one).
+            column = "item_id" if between[1] - between[0] < WIDE_RANGE else "item_id + 0"
+            sql += f" AND {column} BETWEEN :fts_lo AND :fts_hi"
         if newest:
             sql += " ORDER BY item_id DESC LIMIT :newest"
+    if between:
+        params["fts_lo"], params["fts_hi"] = int(between[0]), int(between[1])
     if newest:
         params["newest"] = int(newest)
     return sql, params
