@@ -230,7 +230,7 @@ class _Importer:
         else:
             reg_date = registered.astimezone(self.cal.tz).date()
         events = record.get("events") or []
-        term = term_for(record["kind"])
+        term = term_for(record["kind"], reg_date)  # a month counts from the case's own start
         due = due_from(reg_date, term)  # docflow's own term; the source's is kept as given
         extensions = [e for e in events if e["type"] == "extended"]
         if extensions:
