@@ -342,22 +342,47 @@ def make_item(app, clerk):
     return make
 
 
-# --- browser tests run in one backend's pass ----------------------------------------------------
+# --- tests that need one backend's pass only ----------------------------------------------------
 
-EVERY_BACKEND = os.environ.get("DOCFLOW_TEST_BROWSER_EVERY_BACKEND") == "1"
+EVERY_BACKEND = "1" in (
+    os.environ.get("DOCFLOW_TEST_EVERY_BACKEND"),
+    os.environ.get("DOCFLOW_TEST_BROWSER_EVERY_BACKEND"),
+)
+
+
+def _postgres_pass_follows() -> bool:
+    """``make test`` on CI runs the PostgreSQL pass after this one (scripts/test.sh)."""
+    backends = os.environ.get("DOCFLOW_TEST_BACKENDS", "sqlite postgresql")
+    return bool(os.environ.get("CI")) and any(b in backends for b in ("postgres", "pg"))
+
+
+def _one_pass_only(item) -> str | None:
+    """Why ``item`` runs in the other backend's pass only, or None.
+
+    SQLite pass only: the tests that drive Chromium (pages and scripts, not SQL) and the slow
+    OCR and LibreOffice conversions (files, not SQL). PostgreSQL pass only: the Celery workers on
+    a real Redis (the distributed path is the PostgreSQL deployment). The fault tests, which
+    kill processes around database writes, run in both."""
+    path = str(getattr(item, "path", ""))
+    if PG_URL:
+        if item.get_closest_marker("browser") or "browser" in getattr(item, "fixturenames", ()):
+            return "browser test: runs in the SQLite pass"
+        if item.get_closest_marker("slow") and "/tests/faults/" not in path:
+            return "OCR/conversion test: runs in the SQLite pass"
+    elif item.get_closest_marker("redis") and _postgres_pass_follows():
+        return "Celery/Redis test: runs in the PostgreSQL pass"
+    return None
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """On the PostgreSQL pass, skip the tests that drive Chromium: they check pages, scripts and
-    flows, which do not depend on the database (the SQL under them is covered by the other tests
-    of both passes), and they are the slowest of the suite. DOCFLOW_TEST_BROWSER_EVERY_BACKEND=1
-    runs them on PostgreSQL too."""
-    if not PG_URL or EVERY_BACKEND:
+    """Each test that does not depend on the database runs in one backend's pass of ``make
+    test`` (see ``_one_pass_only``); DOCFLOW_TEST_EVERY_BACKEND=1 runs everything in both."""
+    if EVERY_BACKEND:
         return
-    skip = pytest.mark.skip(
-        reason="browser test: runs in the SQLite pass (DOCFLOW_TEST_BROWSER_EVERY_BACKEND=1 here)"
-    )
     for item in items:
-        if item.get_closest_marker("browser") or "browser" in getattr(item, "fixturenames", ()):
-            item.add_marker(skip)
+        reason = _one_pass_only(item)
+        if reason:
+            item.add_marker(
+                pytest.mark.skip(reason=reason + " (DOCFLOW_TEST_EVERY_BACKEND=1 here)")
+            )
