@@ -82,3 +82,35 @@ def test_r_kind_2_an_assignment_term_in_the_profile_wins(app, make_item):
     db.session.commit()
     item = make_item(kind="assignment", applicants=[], arrived_at=almaty(2026, 10, 15, 10, 0))
     assert item.due_date == dt.date(2026, 10, 29)
+
+
+def test_r_kind_2_an_imported_assignment_counts_its_month_from_its_own_start(app, monkeypatch):
+    """A case imported from another system: the month counts from the case's registration
+    (April: 30 days), not from the day of the import (December: 31 days)."""
+    import json
+
+    from docflow.core.calendar import WorkingCalendar
+    from docflow.exchange.importer import import_cases
+    from docflow.registry.models import item_by_number
+
+    monkeypatch.setattr(
+        WorkingCalendar, "local_now", lambda self: dt.datetime(2026, 12, 2, 9, 0, tzinfo=self.tz)
+    )
+    at = "2026-04-15T10:00:00+05:00"
+    line = json.dumps(
+        {
+            "reg_number": "ЖТ-IMP-00001",
+            "kind": "assignment",
+            "received_at": at,
+            "registered_at": at,
+            "applicants": [],
+            "summary": "Ішкі тапсырма",
+            "events": [],
+        },
+        ensure_ascii=False,
+    )
+    import_cases([line], "gen")
+    db.session.commit()
+    item = item_by_number("ЖТ-IMP-00001")
+    assert item.registration_date == dt.date(2026, 4, 15)
+    assert item.due_date == dt.date(2026, 5, 15)  # counted from December: 16 May (Sat) → 18 May
