@@ -8,7 +8,13 @@ chain; database triggers (created by the migration) refuse UPDATE and DELETE out
 ``verify()`` walks the chain and names the first broken link.
 
 Writers serialise on the single ``audit_chain_head`` row (``SELECT … FOR UPDATE`` on
-PostgreSQL; SQLite writers are already serialised by ``BEGIN IMMEDIATE``).
+PostgreSQL; SQLite writers are already serialised by ``BEGIN IMMEDIATE``). So that the head is
+held for the commit only, not from a transaction's first write to its end (issue 13: on
+PostgreSQL every writer queued on it), the entries a transaction makes are collected as it goes
+(with the actor and request of the moment) and appended once, in ``before_commit``; the
+entries of a savepoint that rolls back are dropped with it. A long transaction (an import)
+appends in batches of ``PENDING_LIMIT`` where that is safe, and a read of the trail inside the
+transaction (``AuditEntry`` through the session) sees its own entries first.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Integer, String, event, insert, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql.util import find_tables
 
 from docflow.core.db import JSONType, UTCDateTime, utcnow
 from docflow.extensions import db
@@ -166,7 +173,97 @@ def mask_identifiers(value: Any) -> Any:
     return value
 
 
+# --- collecting entries and appending them at the commit ---------------------------------
+
+PENDING = "docflow_audit_pending"  # session.info: [(entry, transaction it belongs to)]
+COMMITTING = "docflow_audit_committing"  # session.info: the root commit has appended
+PENDING_LIMIT = 2000  # a long transaction appends its entries in batches of this many
+
+
+def _collect(session: Session, entries: list[dict[str, Any]]) -> None:
+    """Keep ``entries`` (with who acts and in which request, now) for the commit."""
+    if not entries:
+        return
+    if session.info.get(COMMITTING):
+        _append(session, entries)  # flushed by the commit itself, after its append
+        return
+    actor, request_id = current_actor(), _request_id.get()
+    tx = session.get_nested_transaction() or session.get_transaction()
+    pending = session.info.setdefault(PENDING, [])
+    for entry in entries:
+        entry["summary"] = _normalise(entry.get("summary"))  # as it is now, not at the commit
+        entry.setdefault("actor_id", actor.id)
+        entry.setdefault("actor_name", actor.name)
+        entry.setdefault("request_id", request_id)
+        pending.append((entry, tx))
+    if len(pending) >= PENDING_LIMIT:
+        flush_pending(session)
+
+
+def _within(transaction: Any, ancestor: Any) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def flush_pending(session: Session | None = None) -> bool:
+    """Append the entries collected so far, if that is safe now: when every one belongs to the
+    transaction (or savepoint) in force or to one inside it — a savepoint rolled back later takes
+    its entries with it. Returns whether nothing is left pending."""
+    session = session if session is not None else db.session()
+    pending = session.info.get(PENDING)
+    if not pending:
+        return True
+    current = session.get_nested_transaction() or session.get_transaction()
+    if not all(_within(tx, current) for _entry, tx in pending):
+        return False
+    session.info[PENDING] = []
+    _append(session, [entry for entry, _tx in pending])
+    return True
+
+
+@event.listens_for(Session, "before_commit")
+def _append_at_commit(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint's commit: its entries go on with the transaction
+    session.flush()  # the commit's own flush collects its entries here
+    session.info[COMMITTING] = True  # anything flushed later in this commit appends at once
+    pending = session.info.pop(PENDING, None)
+    if pending:
+        _append(session, [entry for entry, _tx in pending])
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction: Any) -> None:
+    pending = session.info.get(PENDING)
+    if pending:
+        session.info[PENDING] = [p for p in pending if not _within(p[1], previous_transaction)]
+    if previous_transaction.parent is None:
+        session.info.pop(COMMITTING, None)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _end_commit(session: Session) -> None:
+    if session.get_nested_transaction() is None:
+        session.info.pop(COMMITTING, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _read_own_entries(state: Any) -> None:
+    # A read of the trail inside a transaction that has made entries sees them.
+    if (
+        state.is_select
+        and state.session.info.get(PENDING)
+        and AuditEntry.__table__ in find_tables(state.statement, include_joins=True)
+    ):
+        flush_pending(state.session)
+
+
 def _append(session: Session, entries: list[dict[str, Any]]) -> None:
+    """Append ``entries`` to the chain now, in the session's transaction."""
     if not entries:
         return
     conn = session.connection()
@@ -195,7 +292,7 @@ def _append(session: Session, entries: list[dict[str, Any]]) -> None:
             "object_id": None if entry.get("object_id") is None else str(entry["object_id"]),
             "summary": mask_identifiers(_normalise(entry.get("summary"))),
             "outcome": entry.get("outcome", "ok"),
-            "request_id": request_id,
+            "request_id": entry.get("request_id", request_id),
             "prev_hash": prev,
         }
         row["hash"] = prev = entry_hash(_hash_fields(row))
@@ -227,7 +324,7 @@ def record(
     }
     if actor is not None:
         entry.update(actor_id=actor.id, actor_name=actor.name)
-    _append(db.session, [entry])
+    _collect(db.session(), [entry])
 
 
 def record_access(action: str, obj: Any) -> None:
@@ -325,7 +422,7 @@ def _audit_flush(session: Session, _flush_context: Any) -> None:
                     "summary": {"before": _snapshot(obj)},
                 }
             )
-    _append(session, entries)
+    _collect(session, entries)
 
 
 # --- verifying ----------------------------------------------------------------------------
@@ -345,7 +442,9 @@ def verify(batch: int = 5000, conn: Any = None) -> VerifyResult:
     ``conn``: another database's connection (a backup's); by default the session's.
     """
     table = AuditEntry.__table__
-    conn = conn if conn is not None else db.session.connection()
+    if conn is None:
+        flush_pending()
+        conn = db.session.connection()
     expected_prev, expected_seq, checked = GENESIS, 1, 0
     last_seq = 0
     while True:

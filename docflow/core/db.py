@@ -79,6 +79,19 @@ def begin_writes() -> None:
     _sqlite_begin.set("IMMEDIATE")
 
 
+def commit_keeping_loaded() -> None:
+    """Commit, keeping what the session has loaded: a write request that answers with what it
+    just wrote (the registration) need not read it all back (issue 13)."""
+    from docflow.extensions import db
+
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
+
+
 def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
     """Make SQLite fit a multi-user server: WAL, busy timeout, FULL sync, FKs, BEGIN IMMEDIATE."""
     if engine.dialect.name != "sqlite":

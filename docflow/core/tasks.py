@@ -195,6 +195,8 @@ def _drop_rolled_back(session: Session, previous_transaction: Any) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _publish_committed(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint released: the runs wait for the transaction's commit
     pending = session.info.pop(_PENDING, None)
     if not pending or not has_app_context():
         return
