@@ -22,7 +22,7 @@ from docflow.api.safe_input import clean_text
 from docflow.core import access_log
 from docflow.core.audit import contains_identifier
 from docflow.core.calendar import get_calendar
-from docflow.core.db import begin_writes, set_sqlite_begin_mode
+from docflow.core.db import begin_writes, commit_keeping_loaded, set_sqlite_begin_mode
 from docflow.core.security import AccessDenied, Permission, has_permission
 from docflow.extensions import db
 from docflow.registry import jobs, operations, queries, repeats
@@ -207,14 +207,16 @@ def _files() -> list:
 def register_item():
     data = parse_registration(json_body(required=True))
     _prepare(data)
+    uploads, refused = _store_each()  # storage needs no lock: the files go first
     begin_writes()  # SQLite: the write lock from here to the commit only
     existed = bool(data.idempotency_key) and _existing(data.idempotency_key)
     item = operations.register(data, g.api_user)  # a refusal: the API's DomainError handler
     # R-REG-1: a refused file (empty, too large…) never costs the registration.
-    refused = [] if existed else _attach_each(item)
-    db.session.commit()
+    refused = [] if existed else refused + _attach_each(item, uploads)
+    commit_keeping_loaded()  # the answer is what was just written, not read back
     # The answer only reads: without the write lock (SQLite), so the next registration goes on.
     set_sqlite_begin_mode("DEFERRED")
+    db.session.expire(item, ["attachments"])  # named by their rows, after the item was indexed
     jobs.schedule()
     return jsonify({**item_json(item), "files_refused": refused}), 200 if existed else 201
 
@@ -234,20 +236,17 @@ def _prepare(data: RegistrationData) -> None:
     duplicates.window_minutes()
 
 
-def _attach_each(item: IncomingItem) -> list[dict[str, str]]:
-    """Store each file on its own (savepoint); the refused ones as {"name", "error", "message"}."""
-    refused = []
+def _store_each() -> tuple[list[operations.Upload], list[dict[str, str]]]:
+    """Store each file of the request; the refused ones as {"name", "error", "message"}."""
+    uploads, refused = [], []
     for f in _files():
         name = clean_text(f.filename)
         try:
-            with db.session.begin_nested():
-                operations.attach(item, f.filename, f.stream, g.api_user, content_type=f.mimetype)
+            uploads.append(operations.store_upload(f.filename, f.stream, f.mimetype))
         except RegistrationError as exc:
             message = "; ".join(exc.errors.values())
             code = exc.code if exc.status == 507 else _refusal(f.stream)  # storage full
             refused.append({"name": name, "error": code, "message": message})
-        except AccessDenied as exc:
-            refused.append({"name": name, "error": "forbidden", "message": str(exc.message)})
     for part in request.files:
         if part != "files":
             for f in request.files.getlist(part):
@@ -255,6 +254,20 @@ def _attach_each(item: IncomingItem) -> list[dict[str, str]]:
                 refused.append(
                     {"name": name, "error": "unexpected_part", "message": str(FILES_PART)}
                 )
+    return uploads, refused
+
+
+def _attach_each(item: IncomingItem, uploads: list[operations.Upload]) -> list[dict[str, str]]:
+    """Name each stored file as the item's (savepoint each); the refused ones as above."""
+    refused = []
+    for upload in uploads:
+        try:
+            with db.session.begin_nested():
+                operations.attach_stored(item, upload, g.api_user)
+        except AccessDenied as exc:
+            refused.append(
+                {"name": upload.filename, "error": "forbidden", "message": str(exc.message)}
+            )
     return refused
 
 

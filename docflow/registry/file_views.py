@@ -168,7 +168,7 @@ def upload(public_id: str):
         except RegistrationError as exc:
             # A refused file (empty, too large) does not cost the other files of the upload.
             message = "; ".join(exc.errors.values())
-            name = operations._safe_filename(f.filename)
+            name = operations.safe_filename(f.filename)
             flash(message if name in message else f"{name}: {message}", "error")
             continue
         stored += 1

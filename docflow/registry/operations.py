@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import mimetypes
 import re
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import Any
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -18,12 +16,11 @@ from docflow.core.identifiers import InvalidIdentifier, validate_bin, validate_i
 from docflow.core.numbering import format_number, next_number
 from docflow.core.security import AccessDenied, Permission, has_permission
 from docflow.core.settings import get_setting
-from docflow.core.storage import FileTooLarge, StorageFull, get_storage
 from docflow.core.workflow import UnknownTransition
 from docflow.extensions import db
 from docflow.outgoing import notices as outgoing
 from docflow.registry import arrival, duplicates, repeats, search
-from docflow.registry.errors import FileNotStored, RegistrationError
+from docflow.registry.errors import RegistrationError
 from docflow.registry.links import (  # noqa: F401  (the registry's public operations)
     LINK_KINDS,
     _add_link,
@@ -33,8 +30,15 @@ from docflow.registry.links import (  # noqa: F401  (the registry's public opera
     linked_cases,
     may_link,
 )
-from docflow.registry.models import Annotation, Applicant, Attachment, IncomingItem
+from docflow.registry.models import Annotation, Applicant, IncomingItem
 from docflow.registry.repeats import name_key
+from docflow.registry.uploads import (  # noqa: F401  (the registry's public operations)
+    Upload,
+    attach,
+    attach_stored,
+    safe_filename,
+    store_upload,
+)
 from docflow.registry.vocab import (
     APPLICANT_TYPES,
     CHANNELS,
@@ -444,58 +448,6 @@ def return_overdue(actor: Any) -> list[IncomingItem]:
     for item in items:
         INCOMING.fire(item, "return_to_applicant", actor, comment="R-REG-5")
     return list(items)
-
-
-def attach(
-    item: IncomingItem | None,
-    filename: str,
-    stream: BinaryIO,
-    actor: Any,
-    *,
-    replaces: Attachment | None = None,
-    source: str = "upload",
-    content_type: str | None = None,
-    check_permission: bool = True,
-) -> Attachment:
-    """Store a file for an item (never modified; a replacement is a new version).
-
-    ``check_permission=False`` is for callers that checked their own, narrower right (an
-    executor attaching the answer has no right to modify the registration).
-    """
-    if check_permission and item is not None and not has_permission(actor, Permission.MODIFY, item):
-        raise AccessDenied()
-    limit = (
-        current_app.config.get("MAX_ATTACHMENT_BYTES") or current_app.config["MAX_CONTENT_LENGTH"]
-    )
-    try:
-        stored = get_storage().save(stream, max_bytes=limit)
-    except FileTooLarge:
-        raise RegistrationError({"file": _l("The file is too large.")}) from None
-    except StorageFull as exc:  # nothing of the file kept; a refused file like the one above
-        raise FileNotStored({"file": exc.message}) from None
-    name = _safe_filename(filename)
-    if stored.size == 0:
-        raise RegistrationError({"file": _l("The file “%(name)s” is empty.", name=name)})
-    attachment = Attachment(
-        item_id=item.id if item is not None else None,
-        filename=name,
-        content_type=content_type or mimetypes.guess_type(name)[0] or "application/octet-stream",
-        size=stored.size,
-        sha256=stored.sha256,
-        storage_key=stored.key,
-        replaces_id=replaces.id if replaces is not None else None,
-        uploaded_by_id=getattr(actor, "id", None),
-        source=source,
-    )
-    db.session.add(attachment)
-    db.session.flush()
-    return attachment
-
-
-def _safe_filename(name: str) -> str:
-    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = re.sub(r"[\x00-\x1f<>:\"|?*]", "_", name).strip(" .")
-    return (name or "file")[:200]
 
 
 # The registry's own ends of consideration a user may do by hand (withdraw R-REG-8, return and

@@ -37,7 +37,7 @@ def upload_batch(filename: str, stream: BinaryIO, actor: Any) -> ScanBatch:
 
     stored = get_storage().save(stream, max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
     batch = ScanBatch(
-        filename=operations._safe_filename(filename),
+        filename=operations.safe_filename(filename),
         storage_key=stored.key,
         sha256=stored.sha256,
         uploaded_by_id=getattr(actor, "id", None),
