@@ -21,7 +21,7 @@ from docflow.core.workflow import WorkflowError
 from docflow.extensions import db
 from docflow.org.models import RoleGrant, Subdivision, User, subdivision_by_code
 from docflow.registry import operations as registry_ops
-from docflow.registry import search
+from docflow.registry import repeats, search
 from docflow.registry.models import LOCAL_ROLE_PROVIDERS, IncomingItem
 from docflow.registry.workflow import INCOMING
 from docflow.routing import resolution
@@ -326,7 +326,10 @@ def assign_executors(
         raise RuleViolation(_l("Choose at least one executor."))
     if len(set(user_ids)) != len(user_ids):
         raise RuleViolation(_l("The same employee is chosen twice."))
-    check_not_prior_handler(item, user_ids)  # R-ROUTE-4, on every path
+    # R-ROUTE-4, on every path, by the data as it is now: an earlier case registered at the same
+    # moment (another journal, another server process) is found here if registration missed it.
+    repeats.detect(item, actor)
+    check_not_prior_handler(item, user_ids)
     given = resolution.checked(item, actor, instruction, term)
     if kind == "delegate":
         require_executor_or_head(item, actor)

@@ -429,3 +429,22 @@ def test_candidates_are_not_duplicated_when_detection_runs_again(repeat):
     _earlier, new = repeat
     repeats.detect(new)
     assert db.session.query(RepeatCandidate).filter_by(item_id=new.id).count() == 1
+
+
+def test_r_route_4_the_assignment_door_finds_a_candidate_registration_missed(repeat, users):
+    """Two registrations at the same moment (another journal, another server process) may not
+    see each other: the assignment door looks at the data again, so the earlier case's executor
+    is refused all the same."""
+    earlier, new = repeat
+    for row in repeats.candidates_of(new):
+        db.session.delete(row)  # as if the registration had run beside the earlier one's
+    db.session.commit()
+    assert repeats.candidates_of(new) == []
+    with pytest.raises(RuleViolation) as exc:
+        ops.assign_executors(new, users["head.energy"], [users["exec.energy"].id])
+    assert earlier.reg_number in str(exc.value)
+    db.session.rollback()
+    # Another employee may take it; the case found is kept as the item's candidate.
+    ops.assign_executors(new, users["head.energy"], [users["exec2.energy"].id])
+    db.session.commit()
+    assert [c.candidate_id for c in repeats.candidates_of(new)] == [earlier.id]
