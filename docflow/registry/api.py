@@ -232,6 +232,7 @@ def _prepare(data: RegistrationData) -> None:
     has_permission(g.api_user, Permission.REGISTER)
     get_calendar()
     kind_terms.is_registrable(data.kind)
+    kind_terms.term_for(data.kind)  # the profile's terms, read here (cached)
     operations.pick_journal(data.kind, data.applicants)
     duplicates.window_minutes()
 

@@ -303,6 +303,7 @@ def register(data: RegistrationData, actor: Any) -> IncomingItem:
         collective=len(data.applicants) > 1,  # R-KIND-3
         idempotency_key=data.idempotency_key,
         imported=data.imported,
+        attachments=[],  # none yet: known, not read back (each attach adds its own)
     )
     for pos, a in enumerate(data.applicants):
         item.applicants.append(
@@ -332,7 +333,7 @@ def register(data: RegistrationData, actor: Any) -> IncomingItem:
     duplicates.record(item, earlier)
     for target, kind in targets:
         _add_link(item, target, kind, actor)
-    repeats.detect(item, actor)  # R-ROUTE-4: on every registration path
+    repeats.detect(item, actor, new=True)  # R-ROUTE-4: on every registration path
     if not data.recorded_in_minutes and not data.imported:
         _completeness(item, actor)
     search.reindex(item)

@@ -32,6 +32,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import lazyload
 
 from docflow.core import audit
 from docflow.core.errors import DomainError
@@ -149,6 +150,7 @@ def find_candidates(
     query = (
         select(IncomingItem)
         .join(Applicant, Applicant.item_id == IncomingItem.id)
+        .options(lazyload(IncomingItem.attachments))  # their files are not looked at
         .where(or_(*conditions))
         .order_by(IncomingItem.registration_date.desc(), IncomingItem.id.desc())
         .limit(200)
@@ -210,11 +212,12 @@ def _linked(item: IncomingItem, other: IncomingItem) -> str | None:
     )
 
 
-def detect(item: IncomingItem, actor: Any = None) -> list[RepeatCandidate]:
+def detect(item: IncomingItem, actor: Any = None, *, new: bool = False) -> list[RepeatCandidate]:
     """Find and keep the item's repeat candidates (every registration path calls this).
 
     Imported historical cases are earlier cases for new items but get no candidates of their
-    own. Run again when the applicant's identity changes; existing decisions are kept.
+    own. Run again when the applicant's identity changes, and by the assignment door; existing
+    decisions are kept. ``new``: the item is being registered (it has no candidates yet).
     """
     if item.id is None or item.imported:
         return []
@@ -225,7 +228,7 @@ def detect(item: IncomingItem, actor: Any = None) -> list[RepeatCandidate]:
     ]
     if not similar:
         return []  # (most registrations: no earlier case, so no rows of its own to look at)
-    existing = {c.candidate_id: c for c in candidates_of(item)}
+    existing = {} if new else {c.candidate_id: c for c in candidates_of(item)}
     added = []
     for found in similar:
         row = existing.get(found.item.id)

@@ -14,6 +14,7 @@ from typing import Any, BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect as sa_inspect
 
 from docflow.core.security import AccessDenied, Permission, has_permission
 from docflow.core.storage import FileTooLarge, StorageFull, StoredFile, get_storage
@@ -103,6 +104,8 @@ def attach_stored(
         source=source,
     )
     db.session.add(attachment)
+    if item is not None and "attachments" in sa_inspect(item).dict:
+        item.attachments.append(attachment)  # a list already loaded stays true
     db.session.flush()
     return attachment
 
