@@ -25,6 +25,7 @@ from sqlalchemy import select, update
 
 from docflow.core import tasks
 from docflow.extensions import db
+from docflow.registry import extraction_previews
 
 # --- registry: extraction, OCR and scan splitting -----------------------------------------
 
@@ -46,6 +47,19 @@ def extract(attachment_id: int) -> None:
     db.session.rollback()
     if jobs.claim(attachment_id) or _redelivered_running(status):
         jobs.process_one(attachment_id)
+    extraction_previews.queue(attachment_id)  # a task of its own, after the text
+
+
+@tasks.task("registry.preview")
+def preview(attachment_id: int) -> None:
+    """The first-page preview of one attachment, once its text is stored; a storage failure
+    is retried (a bad file is not: it gets no preview)."""
+    from docflow.core.storage import StorageFull
+
+    try:
+        extraction_previews.make_one(attachment_id)
+    except (OSError, StorageFull) as exc:
+        raise tasks.TransientError(f"preview not stored: {exc}") from exc
 
 
 @tasks.task("registry.split_batch")
@@ -95,6 +109,7 @@ def sweep() -> None:
 
     jobs.requeue_stale()
     queue_extraction()
+    extraction_previews.queue_missing()
 
 
 @tasks.task("registry.return_overdue", daily="00:30")

@@ -1,4 +1,4 @@
-"""Text extraction from attachments: PDF text layer, OCR of scans and photos, DOCX, previews.
+"""Text extraction from attachments: PDF text layer, OCR of scans and photos, DOCX; previews.
 
 The public API (no Flask needed)::
 
@@ -6,6 +6,15 @@ The public API (no Flask needed)::
     result.status        # "done" | "failed" | "skipped"
     result.text          # pages joined with "\\f"
     result.error_code    # stable code, a key of ERROR_MESSAGES (translate per code)
+
+    preview = make_preview(path)   # -> PreviewResult: the first page as a PNG, never raises
+    preview.png          # bytes, or None (failed, or a type without a preview: DOCX)
+
+The preview is a call of its own, made after the text (by the background jobs,
+:mod:`docflow.registry.extraction_previews`): made in the same call, rendering the first page of
+a 2-page born-digital letter at 800 px and compressing it took a third of the call (16 → 11 ms
+through the zygote), more than the text itself, so ``extract()`` returns as soon as the text is
+there. Both run in the same sandbox, with the same limits.
 
 The work happens in a child process (the worker package :mod:`docflow.registry.extractor`) with
 limits on address space, CPU time, file size and open files, a wall-clock timeout that kills the
@@ -55,10 +64,12 @@ __all__ = [
     "Detection",
     "ExtractionResult",
     "Limits",
+    "PreviewResult",
     "detect",
     "detect_type",
     "extract",
     "extract_cli_text",
+    "make_preview",
 ]
 
 log = logging.getLogger(__name__)
@@ -89,7 +100,6 @@ class ExtractionResult:
     pages: list[str]  # text per page (DOCX: one entry); may be partial when status is "failed"
     page_count: int | None  # pages/frames; DOCX: docProps/app.xml <Pages>, else None
     ocr_pages: int  # pages whose text came from (or was attempted by) OCR
-    preview_png: bytes | None  # the first page, ≤ 800 px on the long side
     error_code: str | None  # a key of ERROR_MESSAGES ("not_supported" also when skipped)
     error: str | None  # one English sentence, specific to this file
     warnings: list[str] = field(default_factory=list)  # e.g. OCR failed on one page of many
@@ -109,11 +119,20 @@ def _result(
         pages=kw.pop("pages", []),
         page_count=kw.pop("page_count", None),
         ocr_pages=kw.pop("ocr_pages", 0),
-        preview_png=kw.pop("preview_png", None),
         error_code=code,
         error=error or (ERROR_MESSAGES[code] if code else None),
         **kw,
     )
+
+
+@dataclass
+class PreviewResult:
+    status: str  # "done" | "failed" | "skipped" (no preview for this type, e.g. DOCX)
+    kind: str  # as ExtractionResult.kind
+    png: bytes | None  # the first page, ≤ 800 px on the long side; None unless "done"
+    error_code: str | None  # a key of ERROR_MESSAGES
+    error: str | None
+    seconds: float = 0.0
 
 
 def extract(
@@ -127,11 +146,49 @@ def extract(
     ``filename`` is the name the file came with (stored files often have none); it is used only
     to explain a refusal ("not a PDF although its name says so"), the type comes from the bytes.
     Bad files never raise: they return ``status="failed"``. A missing or unreadable ``path``
-    raises ``OSError`` (that is the caller's bug, not the file's).
+    raises ``OSError`` (that is the caller's bug, not the file's). No preview is made
+    (:func:`make_preview`).
     """
+    started = time.monotonic()
+    limits, found, refused = _check(path, limits, filename)
+    result = refused or _run_worker(Path(path), found, limits)[0]
+    result.seconds = round(time.monotonic() - started, 3)
+    return result
+
+
+def make_preview(
+    path: str | os.PathLike[str],
+    *,
+    limits: Limits | Mapping[str, Any] = DEFAULT_LIMITS,
+    filename: str | None = None,
+) -> PreviewResult:
+    """The first page (PDF) or frame (PNG, JPEG, TIFF) of one file as a PNG of at most 800 px on
+    the long side, made in a sandboxed child process under the same limits as ``extract()``.
+    Never raises for a bad file (``status="failed"``, ``png=None``); ``OSError`` as ``extract``."""
+    started = time.monotonic()
+    limits, found, run = _check(path, limits, filename)
+    png = None
+    if run is None:
+        run, png = _run_worker(Path(path), found, limits, preview=True)
+    if run.status == "done" and png is None:  # a page without an area, or a PNG over 4 MB
+        run = _result("failed", run.kind, None, "No preview can be made of this file.")
+    return PreviewResult(
+        status=run.status,
+        kind=run.kind,
+        png=png if run.status == "done" else None,
+        error_code=run.error_code,
+        error=run.error,
+        seconds=round(time.monotonic() - started, 3),
+    )
+
+
+def _check(
+    path: str | os.PathLike[str], limits: Limits | Mapping[str, Any], filename: str | None
+) -> tuple[Limits, Detection, ExtractionResult | None]:
+    """The limits, the file's kind, and the refusal of a file no child needs to see (empty, too
+    large, not a supported type), else None."""
     if isinstance(limits, Mapping):
         limits = Limits.from_dict(dict(limits))
-    started = time.monotonic()
     path = Path(path)
     info = path.stat()
     if not stat.S_ISREG(info.st_mode):
@@ -140,44 +197,44 @@ def extract(
     with path.open("rb") as fh:
         head = fh.read(HEAD_BYTES)
     found = detect(head, filename if filename is not None else path.name)
-
-    def finish(result: ExtractionResult) -> ExtractionResult:
-        result.seconds = round(time.monotonic() - started, 3)
-        return result
-
     if size == 0:
-        return finish(_result("failed", found.kind, "corrupt", "The file is empty."))
+        return limits, found, _result("failed", found.kind, "corrupt", "The file is empty.")
     if size > limits.max_bytes:
         error = f"The file is {size / 2**20:.1f} MB; the limit is {limits.max_bytes / 2**20:g} MB."
-        return finish(_result("failed", found.kind, "too_large", error))
+        return limits, found, _result("failed", found.kind, "too_large", error)
     if found.kind == "other":
         if found.reason:
-            return finish(_result("failed", "other", "not_supported", found.reason))
-        return finish(_result("skipped", "other", "not_supported"))
-    return finish(_run_worker(path, found, limits))
+            return limits, found, _result("failed", "other", "not_supported", found.reason)
+        return limits, found, _result("skipped", "other", "not_supported")
+    return limits, found, None
 
 
-def _run_worker(path: Path, found: Detection, limits: Limits) -> ExtractionResult:
+def _run_worker(
+    path: Path, found: Detection, limits: Limits, *, preview: bool = False
+) -> tuple[ExtractionResult, bytes | None]:
+    """One child's run: the text, or with ``preview`` only the first page's PNG (and the
+    result of that run, without pages)."""
     with tempfile.TemporaryDirectory(prefix="docflow-extract-", dir=_scratch_dir()) as tmp:
-        preview = Path(tmp, "preview.png")
+        out = Path(tmp, "preview.png") if preview else None
         job = {
             "op": "run",
             "path": str(path.resolve()),
             "kind": found.kind,
-            "preview": str(preview),
+            "preview": str(out) if out else None,
             "tmp": tmp,
             "limits": _limits_json(limits),
-            "rlimits": extraction_sandbox.rlimits(limits),
+            "rlimits": _rlimits(limits),
         }
         outcome = extraction_zygote.run_in_zygote(job, limits.wall_seconds)
         if outcome is None:
             outcome = extraction_sandbox.run_in_process(job, limits.wall_seconds)
-        returncode, out, err, timed_out = outcome
-        png = _read_preview(preview)
+        returncode, stdout, stderr, timed_out = outcome
+        png = _read_preview(out) if out else None
     if timed_out:
         error = f"Processing took longer than {limits.wall_seconds} s and was stopped."
-        return _result("failed", found.kind, "timeout", error)
-    return _parse_worker(returncode, out, err, found, png)
+        return _result("failed", found.kind, "timeout", error), None
+    result, wrote = _parse_worker(returncode, stdout, stderr, found)
+    return result, png if wrote else None
 
 
 @functools.cache
@@ -199,6 +256,12 @@ def _limits_json(limits: Limits) -> str:
     return limits.to_json()
 
 
+@functools.lru_cache(maxsize=16)
+def _rlimits(limits: Limits) -> list[tuple[int, int]]:
+    """The child's rlimits, once per Limits (a getrlimit per resource otherwise)."""
+    return extraction_sandbox.rlimits(limits)
+
+
 def _read_preview(preview: Path) -> bytes | None:
     try:
         if preview.stat().st_size > MAX_PREVIEW_BYTES:
@@ -216,8 +279,9 @@ _SIGNAL_ERRORS = {
 
 
 def _parse_worker(
-    returncode: int, out: bytes, err: bytes, found: Detection, png: bytes | None
-) -> ExtractionResult:
+    returncode: int, out: bytes, err: bytes, found: Detection
+) -> tuple[ExtractionResult, bool]:
+    """The result of a child's run from its output or death, and whether it wrote a preview."""
     kind = found.kind
     data = None
     if returncode == 0:
@@ -230,20 +294,20 @@ def _parse_worker(
         if returncode < 0:
             sig = -returncode
             if sig in _SIGNAL_ERRORS:
-                return _result("failed", kind, *_SIGNAL_ERRORS[sig])
+                return _result("failed", kind, *_SIGNAL_ERRORS[sig]), False
             # PDFium aborts when an allocation fails under RLIMIT_AS; the kernel's OOM killer
             # sends SIGKILL. A crash on a damaged file looks the same from here.
             log.info("extraction worker killed by signal %s", sig)
             error = "Processing the file needed more memory than allowed, or the file crashed "
             error += "the reader; it is too large or damaged."
-            return _result("failed", kind, "memory", error)
+            return _result("failed", kind, "memory", error), False
         if any("MemoryError" in line for line in tail):
-            return _result("failed", kind, "memory")
+            return _result("failed", kind, "memory"), False
         log.warning("extraction worker failed (exit %s): %s", returncode, " | ".join(tail))
-        return _result("failed", kind, "internal")
+        return _result("failed", kind, "internal"), False
     if data.get("error_code") == "internal":
         log.warning("extraction worker error: %s", err.decode("utf-8", "replace")[-2000:])
-    return _result(
+    result = _result(
         data["status"],
         data.get("kind") or kind,
         data.get("error_code"),
@@ -251,9 +315,9 @@ def _parse_worker(
         pages=list(data.get("pages") or []),
         page_count=data.get("page_count"),
         ocr_pages=int(data.get("ocr_pages") or 0),
-        preview_png=png if data.get("preview") else None,
         warnings=list(data.get("warnings") or []),
     )
+    return result, bool(data.get("preview"))
 
 
 def extract_cli_text(

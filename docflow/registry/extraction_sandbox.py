@@ -27,7 +27,7 @@ from docflow.registry.extractor.worker import apply_rlimits
 
 #: The directory that holds the worker package (``docflow/registry``).
 WORKER_DIR = Path(extractor.__file__).resolve().parent.parent
-MAX_FILE_WRITE = 64 * 1024 * 1024  # RLIMIT_FSIZE of the worker (it only writes the preview)
+MAX_FILE_WRITE = 64 * 1024 * 1024  # RLIMIT_FSIZE of the worker (it writes only previews)
 MAX_OPEN_FILES = 64
 
 #: (returncode, stdout, stderr, timed out) of one worker run
@@ -51,16 +51,9 @@ def worker_env(tmp: str) -> dict[str, str]:
 def run_in_process(job: dict[str, Any], wall_seconds: float) -> Outcome:
     """The per-file path: a fresh interpreter runs the worker (≈0.1 s of start-up per file)."""
     tmp = job["tmp"]
-    cmd = [
-        *worker_command(),
-        job["path"],
-        "--kind",
-        job["kind"],
-        "--preview",
-        job["preview"],
-        "--limits",
-        job["limits"],
-    ]
+    cmd = [*worker_command(), job["path"], "--kind", job["kind"], "--limits", job["limits"]]
+    if job.get("preview"):
+        cmd += ["--preview", job["preview"]]
     proc = subprocess.Popen(  # noqa: S603 - our own worker, no shell
         cmd,
         stdin=subprocess.DEVNULL,

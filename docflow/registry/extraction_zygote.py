@@ -2,12 +2,15 @@
 worker, pypdfium2, Pillow and lxml and forks a child per file (:mod:`docflow.registry.extractor.zygote`).
 
 A fresh interpreter costs ≈0.1 s per file, so files normally go through the zygote: started on
-first use, restarted if it died, stopped at exit. The child sets the same rlimits as a per-file
-process, gets a process group and session of its own, and writes the same JSON to a pipe the
-parent reads; the zygote reports the child's pid (the parent kills the group at the wall-clock
-deadline, as it kills a per-file process) and its exit status (so the codes of signals and limits
-do not change). The zygote never opens a file itself, so a hostile file can affect its child
-only. One file at a time goes through the zygote; a file arriving meanwhile from another thread,
+first use, restarted if it died, stopped at exit. The zygote forks the next file's child ahead
+and hands this process a socket to it; the job goes to that child directly (no other process
+on the file's path: on a busy machine each process woken on the way waited for a CPU). The
+child sets the same rlimits as a per-file process, gets a process group and session of its own,
+and writes the same JSON to a pipe the parent reads; the parent kills the child's group at the
+wall-clock deadline, as it kills a per-file process, and the zygote reports its exit status (so
+the codes of signals and limits do not change) and reaps it only once the parent is done with
+its pid. The zygote never opens a file itself, so a hostile file can affect its child only.
+One file at a time goes through the zygote; a file arriving meanwhile from another thread,
 or when the zygote cannot start or dies during a file, gets a process of its own
 (:func:`docflow.registry.extraction_sandbox.run_in_process`). ``USE_ZYGOTE = False`` or
 ``DOCFLOW_EXTRACTION_ZYGOTE=0`` turns the zygote off.
@@ -77,6 +80,7 @@ class Zygote:
         self.pid = self.proc.pid
         self.jobs = 0
         self.broken = False  # set when it stopped answering: discard it after this job
+        self.spare: tuple[int, socket.socket] | None = None  # (pid, its socket) for the next file
         try:
             message = self._receive(ZYGOTE_START_SECONDS)
         except BaseException:
@@ -88,20 +92,56 @@ class Zygote:
             raise ZygoteError(f"the extraction zygote did not start: {detail}", started=False)
 
     def _receive(self, timeout: float) -> dict[str, Any] | None:
+        """The zygote's next message (None: none within ``timeout``, or the zygote is gone); a
+        spare's socket that comes with it is kept as the next file's."""
         poller = select.poll()
         poller.register(self.sock, select.POLLIN)
         if not poller.poll(timeout * 1000):
             return None
         try:
-            return json.loads(self.sock.recv(4096) or b"null")
+            data, fds, _flags, _addr = socket.recv_fds(self.sock, 4096, 1)
+            message = json.loads(data or b"null")
         except (OSError, ValueError):
             return None
+        for fd in fds:
+            if isinstance(message, dict) and "spare" in message and fd == fds[0]:
+                self._set_spare(int(message["spare"]), socket.socket(fileno=fd))
+            else:
+                os.close(fd)
+        return message if isinstance(message, dict) else None
+
+    def _set_spare(self, pid: int, channel: socket.socket) -> None:
+        if self.spare is not None:
+            self.spare[1].close()
+        self.spare = (pid, channel)
+
+    def _take_spare(self) -> tuple[int, socket.socket]:
+        """The spare for this file: the newest the zygote announced (read what it has sent
+        meanwhile first), else wait for one."""
+        while self._receive(0) is not None:
+            pass
+        deadline = time.monotonic() + ZYGOTE_START_SECONDS
+        if self.spare is None:
+            with contextlib.suppress(OSError):
+                self.sock.send(b'{"op": "spare"}')
+        while self.spare is None:
+            left = deadline - time.monotonic()
+            message = self._receive(left) if left > 0 else None
+            if message is None:
+                raise ZygoteError("the zygote has no child for the file", started=False)
+            if "error" in message and self.spare is None:
+                raise ZygoteError(str(message["error"]), started=False)
+        spare, self.spare = self.spare, None
+        return spare
 
     def alive(self) -> bool:
         return self.proc.poll() is None
 
     def close(self) -> None:
-        """Closing the socket makes the zygote kill a running child and exit."""
+        """Closing the socket makes the zygote kill a running child (and the spare) and exit."""
+        if self.spare is not None:
+            self.spare[1].close()
+            self.spare = None
         with contextlib.suppress(OSError):
             self.sock.close()
         try:
@@ -111,30 +151,42 @@ class Zygote:
             self.proc.wait()
 
     def run(self, job: dict[str, Any], wall_seconds: float) -> Outcome:
+        """The job, given to the spare directly: the zygote is told first (it then forks the
+        next spare while this one works), so that the file waits for no other process."""
+        message = json.dumps(job).encode()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         try:
             try:
-                socket.send_fds(self.sock, [json.dumps(job).encode()], [out_w, err_w])
-            except OSError as exc:
-                raise ZygoteError(f"cannot reach the zygote: {exc}", started=False) from None
+                for attempt in range(2):
+                    pid, channel = self._take_spare()
+                    try:
+                        self.sock.send(json.dumps({"op": "run", "pid": pid}).encode())
+                        socket.send_fds(channel, [message], [out_w, err_w])
+                        break
+                    except OSError as exc:  # the spare died unused: the zygote forks anew
+                        if attempt:
+                            raise ZygoteError(
+                                f"cannot reach a child: {exc}", started=False
+                            ) from None
+                    finally:
+                        channel.close()
             finally:
                 os.close(out_w)
                 os.close(err_w)
             self.jobs += 1
-            return self._collect(out_r, err_r, wall_seconds)
+            return self._collect(pid, out_r, err_r, wall_seconds)
         finally:
             os.close(out_r)
             os.close(err_r)
 
-    def _collect(self, out_r: int, err_r: int, wall_seconds: float) -> Outcome:
+    def _collect(self, pid: int, out_r: int, err_r: int, wall_seconds: float) -> Outcome:
         """Read the child's output until it has exited, or until it has closed both pipes after
         a whole result (its exit, and the zygote's report of it, then overlap the caller's work:
         the report is skipped at the next file); kill its group at the deadline."""
         chunks: dict[int, list[bytes]] = {out_r: [], err_r: []}
-        pid: int | None = None
         status: int | None = None
-        timed_out = finished = False
+        timed_out = finished = zygote_gone = False
         deadline = time.monotonic() + wall_seconds
         with selectors.DefaultSelector() as sel:
             for fd in (out_r, err_r, self.sock.fileno()):
@@ -144,8 +196,6 @@ class Zygote:
                 if now >= deadline:
                     if status is not None:  # exited; a stray process holds the pipes open
                         break
-                    if pid is None:
-                        raise ZygoteError("the zygote does not answer")
                     if timed_out:  # killed, yet not reported: the file timed out all the same
                         log.warning("extraction zygote %s does not report its child", self.pid)
                         self.broken = True
@@ -164,31 +214,30 @@ class Zygote:
                         sel.unregister(key.fd)
                         pipes_open = any(fd in chunks for fd in sel.get_map())
                         output = chunks[out_r]
-                        if pid is not None and status is None and not timed_out:
+                        if status is None and not timed_out:
                             finished = not pipes_open and bool(output) and output[-1][-1:] == b"\n"
                             if finished:
                                 break
+                            if zygote_gone and not pipes_open:  # and the child without a result
+                                sandbox.kill_group(pid)
+                                raise ZygoteError("the zygote died")
                         continue
-                    try:
-                        message = json.loads(self.sock.recv(4096) or b"{}")
-                    except (OSError, ValueError):
-                        message = {}
-                    if "pid" in message:
-                        pid = int(message["pid"])
-                    elif "status" in message and pid is None:
-                        continue  # the exit of the previous file's child, which finished early
-                    elif "status" in message:
+                    message = self._receive(0)
+                    if message is None:  # closed: the zygote died; the child may finish yet
+                        sel.unregister(key.fd)
+                        self.broken = zygote_gone = True
+                        if not any(fd in chunks for fd in sel.get_map()):
+                            sandbox.kill_group(pid)
+                            raise ZygoteError("the zygote died")
+                        continue
+                    if "status" in message and message.get("pid") == pid:
                         status = int(message["status"])
                         sel.unregister(key.fd)
                         deadline = min(deadline, now + PIPE_GRACE_SECONDS)
-                    else:  # closed (the zygote died), or it could not fork
-                        if pid is not None:
-                            sandbox.kill_group(pid)
-                        detail = message.get("error", "the zygote died")
-                        raise ZygoteError(detail, started=pid is not None)
+                    # else: an earlier file's child exited, the next spare, a failed fork
         if not self.broken:  # the pid is no longer ours to kill: the zygote may reap it
             with contextlib.suppress(OSError):
-                self.sock.send(b'{"op": "done"}')
+                self.sock.send(json.dumps({"op": "done", "pid": pid}).encode())
         returncode = 0 if finished else status
         return returncode, b"".join(chunks[out_r]), b"".join(chunks[err_r]), timed_out
 
@@ -219,6 +268,8 @@ def run_in_zygote(job: dict[str, Any], wall_seconds: float) -> Outcome | None:
                 outcome = zygote.run(job, wall_seconds)
                 if zygote.broken:
                     _discard()
+                    if not zygote.alive():  # killed: its successor starts now, not with a file
+                        _get()
                 return outcome
             except ZygoteError as exc:
                 log.warning("extraction zygote %s failed: %s", zygote.pid, exc)
@@ -284,6 +335,8 @@ def _forget_after_fork() -> None:
     if _zygote is not None:
         with contextlib.suppress(OSError):
             _zygote.sock.close()
+            if _zygote.spare is not None:
+                _zygote.spare[1].close()
     _zygote = None
     _lock = threading.Lock()
 

@@ -120,6 +120,7 @@ def files_status(public_id: str):
                 "status": a.extraction_status,
                 "error": a.extraction_error,
                 "pages": a.page_count,
+                "preview_waiting": a.preview_waiting,
             }
             for a in item.current_attachments
         ]

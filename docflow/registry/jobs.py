@@ -4,13 +4,13 @@
 process, woken by uploads), ``sync`` (right after the upload's commit — tests, small installs),
 ``off`` (an external ``flask --app docflow registry worker``); with ``BROKER_URL`` set, one Celery
 task per file (:mod:`docflow.worker_tasks`). A failed extraction is recorded on
-the file; the item and its other files are never touched by it.
+the file; the item and its other files are never touched by it. The first-page previews are a
+step of their own, after the texts (:mod:`docflow.registry.extraction_previews`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import logging
 import threading
 from typing import Any
@@ -56,9 +56,12 @@ def claim(attachment_id: int) -> bool:
 
 
 def process_pending(limit: int | None = None) -> int:
+    """Split the pending scans, extract the pending files' texts, then make their previews."""
+    from docflow.registry import extraction_previews
     from docflow.registry.scanning import process_pending_batches
 
     done = process_pending_batches()
+    extracted: list[int] = []
     while limit is None or done < limit:
         next_id = db.session.scalar(
             select(Attachment.id)
@@ -71,7 +74,9 @@ def process_pending(limit: int | None = None) -> int:
             break
         if claim(next_id):
             process_one(next_id)
+            extracted.append(next_id)
             done += 1
+    extraction_previews.process(extracted)
     return done
 
 
@@ -97,20 +102,16 @@ def process_one(attachment_id: int) -> None:
             attachment_id, {"status": "failed", "error_code": "internal", "error": str(exc)[:500]}
         )
         return
-    _store(attachment_id, _as_dict(result, storage))
+    _store(attachment_id, _as_dict(result))
 
 
-def _as_dict(result: Any, storage: Any) -> dict[str, Any]:
-    preview_key = None
-    if getattr(result, "preview_png", None):
-        preview_key = storage.save(io.BytesIO(result.preview_png)).key
+def _as_dict(result: Any) -> dict[str, Any]:
     return {
         "status": result.status,
         "kind": result.kind,
         "text": result.text if result.pages else None,
         "page_count": result.page_count,
         "ocr_pages": result.ocr_pages,
-        "preview_key": preview_key,
         "error_code": result.error_code,
         "error": result.error,
     }
@@ -124,13 +125,21 @@ def _store(attachment_id: int, data: dict[str, Any]) -> None:
         att.text = data.get("text")
         att.page_count = data.get("page_count")
         att.ocr_pages = data.get("ocr_pages")
-        att.preview_key = data.get("preview_key")
         att.extraction_error_code = data.get("error_code")
         att.extraction_error = data.get("error")
         att.extracted_at = dt.datetime.now(dt.UTC)
         if att.item is not None:
             search.reindex(att.item)
         db.session.commit()
+
+
+def _previews_missing() -> None:
+    from docflow.registry import extraction_previews
+
+    try:
+        extraction_previews.process_missing()
+    except Exception:
+        log.exception("previews of files left without one failed")
 
 
 def requeue_stale() -> int:
@@ -170,6 +179,7 @@ class _Worker:
     def _run(self) -> None:
         with self.app.app_context():
             requeue_stale()
+            _previews_missing()
         while True:
             self.event.wait(timeout=60)
             self.event.clear()

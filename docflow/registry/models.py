@@ -203,6 +203,13 @@ class Attachment(db.Model):
 
     item: Mapped[IncomingItem | None] = relationship(back_populates="attachments")
 
+    @property
+    def preview_waiting(self) -> bool:
+        """The text is there, the first-page preview still to come (a step of its own)."""
+        from docflow.registry.extraction_previews import waiting
+
+        return waiting(self)
+
 
 class ItemLink(db.Model):
     """A link from an item to an earlier case (repeat appeal, complaint about an answer, …)."""

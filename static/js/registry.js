@@ -68,6 +68,7 @@
 
   function pollFiles(box) {
     var url = box.getAttribute("data-status-url");
+    var previewTicks = 40;  // a preview comes after the text: wait for it a minute at most
     var tick = function () {
       fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
         var busy = false;
@@ -78,6 +79,9 @@
             if (f.status === "done" || f.status === "failed" || f.status === "skipped") { window.location.reload(); }
           }
           if (f.status === "pending" || f.status === "running") { busy = true; }
+          var waiting = box.querySelector('[data-file="' + f.id + '"] [data-preview="waiting"]');
+          if (waiting && !f.preview_waiting) { window.location.reload(); }
+          if (f.preview_waiting && previewTicks-- > 0) { busy = true; }
         });
         if (busy) { setTimeout(tick, 1500); }
       }).catch(function () { setTimeout(tick, 5000); });
@@ -109,6 +113,6 @@
       showReason();
     }
     var files = document.getElementById("files");
-    if (files && files.querySelector('[data-status="pending"], [data-status="running"]')) { pollFiles(files); }
+    if (files && files.querySelector('[data-status="pending"], [data-status="running"], [data-preview="waiting"]')) { pollFiles(files); }
   });
 })();

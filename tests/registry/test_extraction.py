@@ -25,6 +25,7 @@ from docflow.registry.extraction import (
     detect_type,
     extract,
     extract_cli_text,
+    make_preview,
 )
 from docflow.registry.extractor.common import Refused
 from docflow.registry.extractor.office import docx_text
@@ -151,7 +152,9 @@ def test_born_digital_pdf_yields_all_words_without_ocr(path_mode):
     assert result.ocr_pages == 0
     assert found_words(result.text, exp["words"]) == exp["words"]
     assert result.error_code is None and result.error is None
-    assert_png_preview(result.preview_png)
+    preview = make_preview(DATA / "letter-kk-text.pdf")  # a step of its own, after the text
+    assert (preview.status, preview.kind, preview.error_code) == ("done", "pdf", None)
+    assert_png_preview(preview.png)
 
 
 @pytest.mark.slow
@@ -164,7 +167,7 @@ def test_ocr_sample_yields_most_words(name):
     assert result.ocr_pages == exp["pages"]
     words = found_words(result.text, exp["words"])
     assert len(words) >= 0.8 * len(exp["words"]), (words, result.text)
-    assert_png_preview(result.preview_png)
+    assert_png_preview(make_preview(DATA / name).png)
 
 
 def test_pages_are_separated_by_form_feeds_and_limited(tmp_path):
@@ -192,7 +195,7 @@ def test_multipage_tiff_preview_and_page_count(tmp_path):
     assert result.status == "done", result.error
     assert (result.kind, result.page_count, result.ocr_pages) == ("tiff", 2, 2)
     assert len(result.pages) == 2
-    assert_png_preview(result.preview_png)
+    assert_png_preview(make_preview(path).png)
 
 
 @pytest.mark.parametrize(
@@ -208,7 +211,9 @@ def test_other_types_are_kept_without_extraction(tmp_path, name, data):
     path.write_bytes(data)
     result = extract(path)
     assert (result.status, result.kind, result.error_code) == ("skipped", "other", "not_supported")
-    assert result.pages == [] and result.preview_png is None
+    assert result.pages == []
+    preview = make_preview(path)
+    assert (preview.status, preview.png) == ("skipped", None)
 
 
 def test_limits_may_be_a_mapping():
@@ -253,7 +258,8 @@ def test_docx_with_kazakh_russian_and_a_table(tmp_path):
     assert "Аты-жөні\tЖұмабаева Айнұр" in lines
     assert "Адрес\tул. Толе би, 123" in lines
     assert lines[-1] == "Құрметпен, өтініш беруші"
-    assert result.preview_png is None
+    preview = make_preview(path)  # DOCX has no preview
+    assert (preview.status, preview.kind, preview.png) == ("skipped", "docx", None)
 
 
 def test_docx_external_entity_is_refused_and_never_expanded(tmp_path):
@@ -296,7 +302,14 @@ def test_hostile_file_fails_cleanly_and_fast(name, tmp_path, path_mode):
     assert (result.status, result.error_code) == ("failed", code), result.error
     assert result.error and "\n" not in result.error
     assert elapsed < MAX_SECONDS
-    assert result.preview_png is None
+    started = time.monotonic()
+    preview = make_preview(path)  # the preview step is as safe as the text
+    assert time.monotonic() - started < MAX_SECONDS
+    assert preview.png is None
+    if preview.kind == "docx":  # no preview is made of a DOCX: it is never opened for one
+        assert (preview.status, preview.error_code) == ("skipped", "not_supported")
+    else:
+        assert (preview.status, preview.error_code) == ("failed", code), preview.error
 
 
 def current_rss_kb() -> int:
@@ -368,8 +381,8 @@ def test_hung_worker_is_killed_with_its_children(monkeypatch, tmp_path):
     ],
 )
 def test_worker_deaths_are_mapped_to_codes(returncode, stderr, code):
-    result = extraction._parse_worker(returncode, b"", stderr, Detection("pdf", None, None), None)
-    assert (result.status, result.error_code) == ("failed", code)
+    result, wrote = extraction._parse_worker(returncode, b"", stderr, Detection("pdf", None, None))
+    assert (result.status, result.error_code, wrote) == ("failed", code, False)
     assert result.error
 
 
@@ -390,7 +403,7 @@ def test_working_directories_go_to_the_configured_scratch_dir(monkeypatch, tmp_p
         result = extract(DATA / "letter-kk-text.pdf")
     finally:
         extraction._scratch_dir.cache_clear()
-    assert result.status == "done" and result.preview_png is not None
+    assert result.status == "done" and result.pages
     assert [kw["dir"] for kw in made] == [str(tmp_path)]
     assert list(tmp_path.iterdir()) == []  # removed after the file
 
@@ -508,7 +521,7 @@ def test_zygote_survives_a_child_killed_by_the_memory_limit(fresh_zygote, hostil
     assert (result.status, result.error_code) == ("failed", "memory")
     assert extraction_zygote.running_pid() == pid
     result = extract(DATA / "letter-kk-text.pdf")
-    assert result.status == "done" and result.preview_png is not None
+    assert result.status == "done" and result.pages
     assert extraction_zygote.running_pid() == pid
 
 
@@ -558,7 +571,7 @@ def test_result_does_not_wait_for_the_childs_exit(fresh_zygote, monkeypatch, tmp
     started = time.monotonic()
     result = extract(linger)
     assert time.monotonic() - started < 2.5  # the child closed its pipes after a whole result
-    assert result.status == "done" and result.preview_png is not None
+    assert result.status == "done" and result.pages
     assert found_words(result.text, expected("letter-kk-text.pdf")["words"])
     # the zygote reports the lingering child's exit before the next file's pid: skipped
     second = extract(two_page_pdf(tmp_path / "two.pdf"))
@@ -571,8 +584,47 @@ def test_zygote_killed_between_files_is_restarted(fresh_zygote):
     pid = extraction_zygote.running_pid()
     os.kill(pid, signal.SIGKILL)
     result = extract(DATA / "letter-kk-text.pdf")
-    assert result.status == "done" and result.preview_png is not None
+    assert result.status == "done" and result.pages
     assert extraction_zygote.running_pid() not in (None, pid)
+
+
+def test_file_goes_to_the_spare_child_directly_and_a_dead_spare_is_replaced(fresh_zygote):
+    assert extract(DATA / "letter-kk-text.pdf").status == "done"
+    zygote = extraction_zygote._zygote
+    pid = zygote.pid
+    for _ in range(50):  # the next file's child, announced by the zygote
+        if zygote._receive(0.1) is None and zygote.spare is not None:
+            break
+    spare = zygote.spare[0]
+    assert os.getpgid(spare) == spare and spare != pid  # a group of its own, not the zygote
+    os.kill(spare, signal.SIGKILL)  # dies before it gets a file
+    assert_process_gone(spare)
+    result = extract(DATA / "letter-kk-text.pdf")
+    assert result.status == "done" and result.pages
+    assert extraction_zygote.running_pid() == pid  # the zygote forked another spare
+    assert zygote_jobs() >= 2
+
+
+def test_zygote_removes_its_warm_up_file_and_those_of_killed_zygotes(fresh_zygote, tmp_path):
+    from docflow.registry.extractor import zygote as worker_zygote
+
+    shm = Path("/dev/shm")  # noqa: S108 - where the zygote writes it
+
+    def warm_ups(pid) -> list[Path]:  # (other test processes may run zygotes too)
+        return list(shm.glob(f"{worker_zygote.WARM_UP_PREFIX}{pid}-*"))
+
+    if not os.access(shm, os.W_OK):
+        pytest.skip("no /dev/shm")
+    dead = shm / f"{worker_zygote.WARM_UP_PREFIX}999999999-x"  # no such pid
+    dead.mkdir()
+    (dead / "warm-up.pdf").write_bytes(b"%PDF-1.4")
+    assert extract(DATA / "letter-kk-text.pdf").status == "done"
+    pid = extraction_zygote.running_pid()
+    assert not dead.exists()  # a killed zygote's leftover
+    [ours] = warm_ups(pid)
+    assert (ours / "warm-up.pdf").read_bytes().startswith(b"%PDF-")
+    extraction_zygote.shutdown()
+    assert warm_ups(pid) == []
 
 
 def test_zygote_killed_during_a_file_falls_back(fresh_zygote, monkeypatch, tmp_path):
@@ -599,7 +651,7 @@ def test_zygote_killed_during_a_file_falls_back(fresh_zygote, monkeypatch, tmp_p
 def test_zygote_disabled_by_the_environment(fresh_zygote, monkeypatch):
     monkeypatch.setenv("DOCFLOW_EXTRACTION_ZYGOTE", "0")
     result = extract(DATA / "letter-kk-text.pdf")
-    assert result.status == "done" and result.preview_png is not None
+    assert result.status == "done" and result.pages
     assert extraction_zygote.running_pid() is None
     monkeypatch.setenv("DOCFLOW_EXTRACTION_ZYGOTE", "1")
     assert extract(DATA / "letter-kk-text.pdf").status == "done"
@@ -611,7 +663,7 @@ def test_busy_zygote_means_a_process_of_its_own(fresh_zygote):
     jobs = zygote_jobs()
     with extraction_zygote._lock:  # another thread is using the zygote
         result = extract(DATA / "letter-kk-text.pdf")
-    assert result.status == "done" and result.preview_png is not None
+    assert result.status == "done" and result.pages
     assert zygote_jobs() == jobs
 
 
@@ -626,6 +678,6 @@ def test_zygote_that_cannot_start_means_a_process_per_file(fresh_zygote, monkeyp
     monkeypatch.setattr(extraction_zygote, "_retry_at", 0.0)  # restored after the test
     for _ in range(2):
         result = extract(DATA / "letter-kk-text.pdf")
-        assert result.status == "done" and result.preview_png is not None
+        assert result.status == "done" and result.pages
         assert extraction_zygote.running_pid() is None
     assert len(starts) == 1  # no new attempt for ZYGOTE_RETRY_SECONDS

@@ -1,5 +1,5 @@
 """PDF: the stream check, the text layer and its quality check, OCR of pages without a usable
-text layer, and the first-page preview."""
+text layer, and the first-page preview (a job of its own: :func:`preview_pdf`)."""
 
 from __future__ import annotations
 
@@ -62,7 +62,8 @@ def check_pdf_streams(path: str, limits: Limits) -> None:
                 )
 
 
-def extract_pdf(job: Job) -> None:
+def open_pdf(job: Job) -> Any:
+    """The checked PDF, open (the caller closes it): streams, password, damage, page count."""
     limits = job.limits
     check_pdf_streams(job.path, limits)
     import pypdfium2 as pdfium
@@ -84,26 +85,52 @@ def extract_pdf(job: Job) -> None:
             raise Refused(
                 "too_large", f"The PDF has {count} pages; the limit is {limits.max_pages}."
             )
-        job.page_count = count
-        for index in range(count):
+    except BaseException:
+        doc.close()
+        raise
+    job.page_count = count
+    return doc
+
+
+def extract_pdf(job: Job) -> None:
+    """The text of every page: the text layer, or OCR where it is missing or junk. No preview:
+    rendering the first page cost more than the text of a short letter (:func:`preview_pdf`)."""
+    import pypdfium2.raw as pdfium_c
+
+    doc = open_pdf(job)
+    try:
+        for index in range(job.page_count or 0):
             job.check_time(index)
             page = doc[index]
             try:
                 text = page_text(page)
                 junk = is_junk(text)
-                width, height = page.get_size()
-                drawable = width >= 1 and height >= 1
-                if drawable and (junk or nonspace(text) < MIN_TEXT_CHARS):
-                    image, dpi = _render_for_ocr(page, limits, pdfium_c)
-                    ocr_text = ocr_page(job, image, dpi)
-                    del image
-                    if ocr_text and (junk or nonspace(ocr_text) > nonspace(text)):
-                        text = ocr_text
-                if index == 0 and job.preview and drawable:
-                    job.preview_written = write_preview(page, job.preview)
+                if junk or nonspace(text) < MIN_TEXT_CHARS:
+                    width, height = page.get_size()
+                    if width >= 1 and height >= 1:
+                        image, dpi = _render_for_ocr(page, job.limits, pdfium_c)
+                        ocr_text = ocr_page(job, image, dpi)
+                        del image
+                        if ocr_text and (junk or nonspace(ocr_text) > nonspace(text)):
+                            text = ocr_text
             finally:
                 page.close()
             job.add_page(text)
+    finally:
+        doc.close()
+
+
+def preview_pdf(job: Job) -> None:
+    """The first page as a PNG at ``job.preview`` (nothing for a page without an area)."""
+    doc = open_pdf(job)
+    try:
+        page = doc[0]
+        try:
+            width, height = page.get_size()
+            if width >= 1 and height >= 1:
+                job.preview_written = write_preview(page, job.preview)
+        finally:
+            page.close()
     finally:
         doc.close()
 

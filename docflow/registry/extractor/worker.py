@@ -5,7 +5,9 @@ Run by the parent as a fresh isolated interpreter (``import extractor.worker`` w
 
     FILE [--kind KIND] [--preview OUT.png] [--limits JSON]
 
-or called as ``run()`` in a child forked by the zygote (:mod:`.zygote`).
+or called as ``run()`` in a child forked by the zygote (:mod:`.zygote`). A run does one of two
+jobs: the text (the default), or, with ``--preview``, only the first page as a PNG (rendering it
+cost more than the text of a short letter, so the preview is a step of its own, after it).
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ import sys
 import traceback
 
 from .common import HEAD_BYTES, KINDS, MB, Limits, Refused, detect, short_error
-from .images import extract_image
+from .images import extract_image, preview_image
 from .job import Job
 from .office import extract_docx
-from .pdf import extract_pdf
+from .pdf import extract_pdf, preview_pdf
 
 EXTRACTORS = {
     "pdf": extract_pdf,
@@ -29,10 +31,17 @@ EXTRACTORS = {
     "tiff": extract_image,
     "docx": extract_docx,
 }
+PREVIEWERS = {
+    "pdf": preview_pdf,
+    "png": preview_image,
+    "jpeg": preview_image,
+    "tiff": preview_image,
+}
 
 
 def run(path: str, limits: Limits, *, kind: str | None = None, preview: str | None = None) -> dict:
-    """Extract ``path`` in this process; the result as a JSON-ready dict. Never raises."""
+    """Extract the text of ``path`` in this process, or with ``preview`` write only its first
+    page there as a PNG; the result as a JSON-ready dict. Never raises."""
     job = Job(path, limits, preview)
     status, code, detail = "done", None, None
     try:
@@ -51,11 +60,14 @@ def run(path: str, limits: Limits, *, kind: str | None = None, preview: str | No
             if kind == "other" and found.reason:
                 raise Refused("not_supported", found.reason)
         job.kind = kind
-        if kind not in EXTRACTORS:
+        steps = PREVIEWERS if preview else EXTRACTORS
+        if kind not in steps:
             status, code = "skipped", "not_supported"
             detail = "Text extraction is not supported for this file type; the file is kept as is."
+            if preview:
+                detail = "No preview is made for this file type."
         else:
-            EXTRACTORS[kind](job)
+            steps[kind](job)
             if job.ocr_pages and job.ocr_failures == job.ocr_pages and not any(job.pages):
                 raise Refused("ocr_failed", job.warnings[-1] if job.warnings else None)
     except Refused as exc:
@@ -116,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Extract the text of one file (JSON on stdout).")
     parser.add_argument("file")
     parser.add_argument("--kind", choices=[*KINDS, "other"])
-    parser.add_argument("--preview", help="write the first page as a PNG here")
+    parser.add_argument("--preview", help="only write the first page as a PNG here")
     parser.add_argument("--limits", help="Limits as JSON")
     args = parser.parse_args(argv)
     limits = Limits.from_json(args.limits) if args.limits else Limits()
