@@ -270,12 +270,13 @@ def register(data: RegistrationData, actor: Any) -> IncomingItem:
     earlier = duplicates.check(data, actor)  # a likely duplicate asks first
     reg_date = dates.registration
     journal = pick_journal(data.kind, data.applicants)
+    term = term_for(data.kind, dates.term_start)  # R-KIND-2: a month counts from its start
+    targets = _link_targets(data.link_to)
+    # The number last: on PostgreSQL its counter row stays locked from here to the commit.
     seq = next_number(journal["code"], reg_date.year)  # R-REG-4
     number = format_number(
         journal["format"], prefix=journal["prefix"], year=reg_date.year, number=seq
     )
-    term = term_for(data.kind, dates.term_start)  # R-KIND-2: a month counts from its start
-    targets = _link_targets(data.link_to)
     item = IncomingItem(
         kind=data.kind,
         channel=data.channel,
