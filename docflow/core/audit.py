@@ -34,7 +34,7 @@ from sqlalchemy import BigInteger, Integer, String, event, insert, inspect, sele
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.util import find_tables
 
-from docflow.core.db import JSONType, UTCDateTime, utcnow
+from docflow.core.db import JSONType, UTCDateTime, utcnow, within
 from docflow.extensions import db
 
 GENESIS = "0" * 64
@@ -178,6 +178,9 @@ def mask_identifiers(value: Any) -> Any:
 PENDING = "docflow_audit_pending"  # session.info: [(entry, transaction it belongs to)]
 COMMITTING = "docflow_audit_committing"  # session.info: the root commit has appended
 PENDING_LIMIT = 2000  # a long transaction appends its entries in batches of this many
+# session.info: [(entry, its transaction, the savepoint it was appended in)] for entries of an
+# outer transaction appended inside a savepoint: if that rolls back, they are pending again
+LENT = "docflow_audit_lent"
 
 
 def _collect(session: Session, entries: list[dict[str, Any]]) -> None:
@@ -188,7 +191,8 @@ def _collect(session: Session, entries: list[dict[str, Any]]) -> None:
         _append(session, entries)  # flushed by the commit itself, after its append
         return
     actor, request_id = current_actor(), _request_id.get()
-    tx = session.get_nested_transaction() or session.get_transaction()
+    # record() before any statement: begin the transaction it belongs to (its rollback drops it)
+    tx = session.get_nested_transaction() or session.get_transaction() or session.begin()
     pending = session.info.setdefault(PENDING, [])
     for entry in entries:
         entry["summary"] = _normalise(entry.get("summary"))  # as it is now, not at the commit
@@ -200,27 +204,21 @@ def _collect(session: Session, entries: list[dict[str, Any]]) -> None:
         flush_pending(session)
 
 
-def _within(transaction: Any, ancestor: Any) -> bool:
-    while transaction is not None:
-        if transaction is ancestor:
-            return True
-        transaction = transaction.parent
-    return False
-
-
 def flush_pending(session: Session | None = None) -> bool:
-    """Append the entries collected so far, if that is safe now: when every one belongs to the
-    transaction (or savepoint) in force or to one inside it — a savepoint rolled back later takes
-    its entries with it. Returns whether nothing is left pending."""
+    """Append the entries collected so far, in the transaction (or savepoint) in force. Those
+    of a transaction outside that savepoint are lent to it: should it roll back (their rows
+    with it), they are pending again; a savepoint's own entries go with its rollback. Returns
+    whether nothing is left pending."""
     session = session if session is not None else db.session()
     pending = session.info.get(PENDING)
     if not pending:
         return True
     current = session.get_nested_transaction() or session.get_transaction()
-    if not all(_within(tx, current) for _entry, tx in pending):
-        return False
-    session.info[PENDING] = []
     _append(session, [entry for entry, _tx in pending])
+    session.info[PENDING] = []  # once appended: a failed append leaves them for the commit
+    lent = [(entry, tx, current) for entry, tx in pending if not within(tx, current)]
+    if lent:
+        session.info.setdefault(LENT, []).extend(lent)
     return True
 
 
@@ -229,18 +227,41 @@ def _append_at_commit(session: Session) -> None:
     if session.get_nested_transaction() is not None:
         return  # a savepoint's commit: its entries go on with the transaction
     session.flush()  # the commit's own flush collects its entries here
-    session.info[COMMITTING] = True  # anything flushed later in this commit appends at once
-    pending = session.info.pop(PENDING, None)
+    pending = session.info.get(PENDING)
     if pending:
         _append(session, [entry for entry, _tx in pending])
+    session.info.pop(PENDING, None)  # once appended: if that fails, a later commit appends them
+    session.info[COMMITTING] = True  # anything flushed later in this commit appends at once
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_rolled_back(session: Session, previous_transaction: Any) -> None:
     pending = session.info.get(PENDING)
     if pending:
-        session.info[PENDING] = [p for p in pending if not _within(p[1], previous_transaction)]
+        session.info[PENDING] = [p for p in pending if not within(p[1], previous_transaction)]
+    lent = session.info.get(LENT)
+    if lent:  # appended in the savepoint rolled back, of a transaction it leaves: pending again
+        back = [
+            (entry, tx)
+            for entry, tx, where in lent
+            if within(where, previous_transaction) and not within(tx, previous_transaction)
+        ]
+        session.info[LENT] = [p for p in lent if not within(p[2], previous_transaction)]
+        if back:
+            session.info[PENDING] = back + session.info.get(PENDING, [])
     if previous_transaction.parent is None:
+        session.info.pop(COMMITTING, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_ended(session: Session, transaction: Any) -> None:
+    # The root ended: committed (its entries appended) or undone, also by close() (no rollback
+    # event): what is still pending of it must not go with the session's next transaction.
+    if transaction.parent is None:
+        pending = session.info.get(PENDING)
+        if pending:
+            session.info[PENDING] = [p for p in pending if not within(p[1], transaction)]
+        session.info.pop(LENT, None)
         session.info.pop(COMMITTING, None)
 
 

@@ -68,14 +68,7 @@ def begin_writes() -> None:
     written before, so the commit only ends the reads; what they loaded (the authenticated user
     and its roles) stays loaded rather than read again under the lock.
     """
-    from docflow.extensions import db
-
-    session = db.session()
-    keep, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = keep
+    commit_keeping_loaded()
     _sqlite_begin.set("IMMEDIATE")
 
 
@@ -90,6 +83,16 @@ def commit_keeping_loaded() -> None:
         session.commit()
     finally:
         session.expire_on_commit = keep
+
+
+def within(transaction: Any, ancestor: Any) -> bool:
+    """Whether a session transaction is ``ancestor`` or a savepoint inside it (what a
+    rollback of ``ancestor`` undoes)."""
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:

@@ -51,7 +51,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from docflow.core import audit
-from docflow.core.db import JSONType, UTCDateTime, utcnow
+from docflow.core.db import JSONType, UTCDateTime, utcnow, within
 from docflow.extensions import db
 
 log = logging.getLogger(__name__)
@@ -178,19 +178,11 @@ def run_or_enqueue(name: str, *args: Any, idempotency_key: str | None = None) ->
     return db.session.scalar(select(TaskRun).where(TaskRun.key == key))
 
 
-def _in(transaction: Any, ancestor: Any) -> bool:
-    while transaction is not None:
-        if transaction is ancestor:
-            return True
-        transaction = transaction.parent
-    return False
-
-
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_rolled_back(session: Session, previous_transaction: Any) -> None:
     pending = session.info.get(_PENDING)
     if pending:
-        session.info[_PENDING] = [p for p in pending if not _in(p[3], previous_transaction)]
+        session.info[_PENDING] = [p for p in pending if not within(p[3], previous_transaction)]
 
 
 @event.listens_for(Session, "after_commit")
