@@ -94,6 +94,19 @@ def _identity(applicants: list[Any]) -> tuple[set[str], set[str]]:
     return ids, names
 
 
+def _same_person(row: Any, ids: set[str], names: set[str]) -> bool:
+    """Whether an applicant row shares an IIN/BIN or a normalised name with ``ids``/``names``
+    (``_identity`` of one row, without building its sets: a busy window has hundreds)."""
+    for ident in (row.iin, row.bin):
+        if ident and str(ident).strip() in ids:
+            return True
+    if names:
+        for name in (row.full_name, row.organisation_name):
+            if name and _norm_name(name) in names:
+                return True
+    return False
+
+
 def similar_summary(a: str | None, b: str | None) -> bool:
     """The same summary, retyped: character and word overlap (Kazakh/Russian endings), and
     the same numbers in the same order."""
@@ -130,7 +143,7 @@ def find(data: Any, actor: Any, now: dt.datetime | None = None) -> IncomingItem 
     if not (ids or names):
         query = query.where(IncomingItem.registered_by_id == getattr(actor, "id", None))
     recent = db.session.execute(query).all()
-    people: dict[int, list[Any]] = {}
+    same_person: set[int] = set()
     if recent and (ids or names):
         a = Applicant
         for row in db.session.execute(
@@ -138,12 +151,11 @@ def find(data: Any, actor: Any, now: dt.datetime | None = None) -> IncomingItem 
                 a.item_id.in_([r.id for r in recent])
             )
         ):
-            people.setdefault(row.item_id, []).append(row)
+            if row.item_id not in same_person and _same_person(row, ids, names):
+                same_person.add(row.item_id)
     for item_id, summary in recent:
-        if ids or names:
-            their_ids, their_names = _identity(people.get(item_id, ()))
-            if not (ids & their_ids or names & their_names):
-                continue
+        if (ids or names) and item_id not in same_person:
+            continue
         if similar_summary(data.summary, summary):
             return db.session.get(IncomingItem, item_id)
     return None
