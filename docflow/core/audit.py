@@ -275,12 +275,16 @@ def _end_commit(session: Session) -> None:
 @event.listens_for(Session, "do_orm_execute")
 def _read_own_entries(state: Any) -> None:
     # A read of the trail inside a transaction that has made entries sees them.
-    if (
-        state.is_select
-        and state.session.info.get(PENDING)
-        and AuditEntry.__table__ in find_tables(state.statement, include_joins=True)
-    ):
-        flush_pending(state.session)
+    if not state.is_select:
+        return
+    session = state.session
+    changed = session.autoflush and not session._is_clean()  # cheap: no set of them built
+    if not changed and not session.info.get(PENDING):
+        return
+    if AuditEntry.__table__ in find_tables(state.statement, include_joins=True):
+        if changed and state.load_options._autoflush and not session._flushing:
+            session.flush()  # the read's autoflush comes after this hook: its entries too
+        flush_pending(session)
 
 
 def _append(session: Session, entries: list[dict[str, Any]]) -> None:
