@@ -6,13 +6,17 @@ instance through docflow.exchange's importer (all or nothing, one transaction), 
 automatic check of inspection.md over the half-year. Prints cases/s and peak memory of the
 import, the seconds of the run (target: under a minute) and whether the run found exactly the
 planted violations. Nothing is asserted.
-    .venv/bin/python benchmarks/inspection.py [--cases 200000] [--seed 11] [--url URL]
+    .venv/bin/python benchmarks/inspection.py [--cases 200000] [--seed 11] [--url URL] [--file PATH]
+On PostgreSQL: bash scripts/with-postgres.sh .venv/bin/python benchmarks/inspection.py \
+    --url "$DOCFLOW_TEST_DATABASE_URL". ``--file``: keep the generated cases there (and the planted
+violations next to it, PATH.planted.json) and use them again in a later run of the same size.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import resource
 import sys
@@ -47,6 +51,18 @@ def write_cases(path: Path, cases: int, seed: int) -> set[tuple[str, str]]:
     return planted
 
 
+def cases_file(path: Path, cases: int, seed: int) -> set[tuple[str, str]]:
+    """The generated cases in ``path`` (made again unless kept from a run of the same size)."""
+    planted_path = path.with_name(path.name + ".planted.json")
+    if path.exists() and planted_path.exists():
+        kept = json.loads(planted_path.read_text())
+        if kept["cases"] == cases and kept["seed"] == seed:
+            return {tuple(p) for p in kept["planted"]}
+    planted = write_cases(path, cases, seed)
+    planted_path.write_text(json.dumps({"cases": cases, "seed": seed, "planted": sorted(planted)}))
+    return planted
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -59,17 +75,19 @@ def main() -> None:
         "--tracemalloc", action="store_true", help="also trace Python allocations (slower import)"
     )
     parser.add_argument("--url", help="an empty PostgreSQL database (default: SQLite)")
+    parser.add_argument("--file", type=Path, help="keep the generated cases here, for another run")
     args = parser.parse_args()
 
     path, env = instance("inspection", args.url)
     os.environ.update({k: v for k, v in env.items() if k.startswith("DOCFLOW_")})
-    data = Path(tempfile.mkdtemp(prefix="docflow-bench-cases-")) / "cases.jsonl"
+    data = args.file or Path(tempfile.mkdtemp(prefix="docflow-bench-cases-")) / "cases.jsonl"
     started = time.perf_counter()
-    planted = write_cases(data, args.cases, args.seed)
-    size = data.stat().st_size
-    print(
-        f"generated {args.cases} cases ({size / 2**20:.0f} MB) in {time.perf_counter() - started:.1f} s"
-    )
+    kept = data.stat().st_mtime if data.exists() else None
+    planted = cases_file(data, args.cases, args.seed)
+    made = f"generated in {time.perf_counter() - started:.1f} s"
+    if kept == data.stat().st_mtime:
+        made = f"kept from an earlier run in {data}"
+    print(f"{args.cases} cases ({data.stat().st_size / 2**20:.0f} MB), {made}")
 
     from docflow import create_app
     from docflow.exchange.importer import import_cases

@@ -1,8 +1,8 @@
 """``cases import``: a JSON Lines file of whole cases in, all or nothing (case-exchange.md).
 
-Read line by line (bounded memory: rows are flushed as they go, only the links to resolve are
-kept until the end), inside one savepoint: the first bad line raises ``ImportFailed`` with its
-number, field and reason, and nothing of the file is kept. Idempotent by ``reg_number``: the
+Read line by line (bounded memory: a batch of cases is written at a time, only the links to
+resolve are kept until the end), inside one savepoint: the first bad line raises
+``ImportFailed`` with its number, field and reason, and nothing of the file is kept. Idempotent by ``reg_number``: the
 same record again changes nothing; a different one is an error naming what differs unless
 ``replace``; a number of docflow's own cases is always an error. Imported cases keep their
 numbers (the pseudo-journal "imported", never docflow's journals or counters), are read-only
@@ -15,16 +15,18 @@ import datetime as dt
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select, text
 
 from docflow.core import audit
 from docflow.core.calendar import get_calendar
 from docflow.core.errors import DomainError
 from docflow.core.settings import get_setting
 from docflow.exchange import records
+from docflow.exchange.bulk import few_collections
 from docflow.exchange.models import FormerEmployee, ImportedCase, ImportedEvent
 from docflow.exchange.records import RecordError
 from docflow.exchange.wiring import IMPORTED_STATE
@@ -38,7 +40,8 @@ from docflow.registry.repeats import name_key
 JOURNAL = "imported"
 # Rows created with a case whose content its ImportedCase digest covers (see import_cases).
 FOLDED_INTO_CASE = frozenset({"imported_event", "applicant"})
-BATCH = 200  # cases per flush
+BATCH = 1000  # cases per flush
+ANALYSE_AFTER = 10  # batches (PostgreSQL: the statistics refreshed then, and at the end)
 CHANNEL_IN = {"hand": "by_hand"}  # the format's channel → docflow's
 # e-Otinish staff-side statuses (R-KIND-4) → the docflow state they correspond to.
 STATE_OF_STATUS = {
@@ -103,9 +106,15 @@ class _Importer:
         self.seq: dict[int, int] = {}
         self.links: list[tuple[IncomingItem, str, str]] = []  # item, earlier number, link kind
         self.batch: dict[str, IncomingItem] = {}  # not flushed yet, by number
+        # The batch's applicant and event rows, written once its items have ids.
+        self.rows: list[tuple[IncomingItem, list[dict[str, Any]], list[dict[str, Any]]]] = []
         self.known: dict[str, IncomingItem | None] = {}  # the numbers of the lines read ahead
+        self.cases: dict[int, ImportedCase] = {}  # the imported records of the items known
+        self.replaced: set[int] = set()  # ids of the batch's items whose rows were replaced
+        self.flushed = 0  # batches written
         self.report = ImportReport()
         self.cal = get_calendar()
+        self.terms: dict[tuple[str, dt.date], tuple[dict[str, Any], dt.date]] = {}
 
     # --- people ---
 
@@ -133,13 +142,21 @@ class _Importer:
     def look_ahead(self, numbers: list[str]) -> None:
         """Find which of the next lines' numbers exist, in one query (not one per line)."""
         self.flush()
-        self.known = dict.fromkeys(numbers)
+        self.known, self.cases = dict.fromkeys(numbers), {}
         for start in range(0, len(numbers), 500):
             chunk = numbers[start : start + 500]
             for item in db.session.scalars(
                 select(IncomingItem).where(IncomingItem.reg_number.in_(chunk))
             ):
                 self.known[item.reg_number] = item
+        # Their records, in a query of their own: joined to the lookup, PostgreSQL (its tables
+        # not analysed while the import's transaction fills them) would read every record.
+        found = [item.id for item in self.known.values() if item is not None]
+        for start in range(0, len(found), 500):
+            for case in db.session.scalars(
+                select(ImportedCase).where(ImportedCase.item_id.in_(found[start : start + 500]))
+            ):
+                self.cases[case.item_id] = case
 
     def _existing(self, reg_number: str) -> IncomingItem | None:
         found = self.batch.get(reg_number) or self.known.get(reg_number)
@@ -157,7 +174,7 @@ class _Importer:
             )
         if existing is not None:
             self.flush()
-            case = db.session.scalar(
+            case = self.cases.get(existing.id) or db.session.scalar(
                 select(ImportedCase).where(ImportedCase.item_id == existing.id)
             )
             if case.digest == key:
@@ -211,6 +228,7 @@ class _Importer:
         db.session.execute(delete(ItemLink).where(ItemLink.item_id == item.id))
         item.applicants.clear()
         db.session.flush()
+        self.replaced.add(item.id)
 
     def _next_seq(self, year: int) -> int:
         if year not in self.seq:
@@ -222,6 +240,15 @@ class _Importer:
         self.seq[year] += 1
         return self.seq[year]
 
+    def _term(self, kind: str, reg_date: dt.date) -> tuple[dict[str, Any], dt.date]:
+        """docflow's own term and due date of a case (the source's are kept as given); a month
+        counts from the case's own start. The same for every case of a kind and day."""
+        key = (kind, reg_date)
+        if key not in self.terms:
+            term = term_for(kind, reg_date)
+            self.terms[key] = term, due_from(reg_date, term)
+        return self.terms[key]
+
     def _fill(self, item: IncomingItem, record: dict[str, Any], number: int) -> None:
         received = records.parse_time(record["received_at"], "received_at")
         registered = records.parse_time(record["registered_at"], "registered_at")
@@ -230,8 +257,7 @@ class _Importer:
         else:
             reg_date = registered.astimezone(self.cal.tz).date()
         events = record.get("events") or []
-        term = term_for(record["kind"], reg_date)  # a month counts from the case's own start
-        due = due_from(reg_date, term)  # docflow's own term; the source's is kept as given
+        term, due = self._term(record["kind"], reg_date)
         extensions = [e for e in events if e["type"] == "extended"]
         if extensions:
             due = dt.date.fromisoformat(extensions[-1]["new_due"])
@@ -249,41 +275,12 @@ class _Importer:
         item.from_reception = bool(record.get("from_reception")) or channel == "reception"
         item.collective = bool(record.get("collective"))
         item.subdivision_id = self._subdivision(events)
-        for pos, a in enumerate(record.get("applicants") or []):
-            name = a.get("full_name") or a.get("organisation_name")
-            item.applicants.append(
-                Applicant(
-                    position=pos,
-                    type=a["type"],
-                    full_name=a.get("full_name"),
-                    iin=a.get("iin"),
-                    organisation_name=a.get("organisation_name"),
-                    bin=a.get("bin"),
-                    address=a.get("address"),
-                    name_key=name_key(name, a.get("address")),
-                )
-            )
         if item.id is None:
             db.session.add(item)
-        for pos, event in enumerate(events):
-            role = HANDLER_ROLES.get(event["type"])
-            user_id, former_id = self.person(event.get(role[0])) if role else (None, None)
-            for name in ("by", "person", "signed_by"):  # every person is known or kept
-                if role is None or name != role[0]:
-                    self.person(event.get(name))
-            db.session.add(
-                ImportedEvent(
-                    item=item,
-                    position=pos,
-                    type=event["type"],
-                    at=records.parse_time(event["at"], "at"),
-                    data=event,
-                    source=self.source,
-                    role=role[1] if role and (user_id or former_id) else None,
-                    user_id=user_id,
-                    former_employee_id=former_id,
-                )
-            )
+        applicants = [
+            _applicant_row(pos, a) for pos, a in enumerate(record.get("applicants") or [])
+        ]
+        self.rows.append((item, applicants, [self._event_row(p, e) for p, e in enumerate(events)]))
         for name in ("is_duplicate_of", "parent_id"):
             target = record.get(name)
             if target:
@@ -293,12 +290,55 @@ class _Importer:
         if len(self.batch) >= BATCH:
             self.flush()
 
+    def _event_row(self, pos: int, event: dict[str, Any]) -> dict[str, Any]:
+        role = HANDLER_ROLES.get(event["type"])
+        user_id, former_id = self.person(event.get(role[0])) if role else (None, None)
+        for name in ("by", "person", "signed_by"):  # every person is known or kept
+            if role is None or name != role[0]:
+                self.person(event.get(name))
+        return {
+            "position": pos,
+            "type": event["type"],
+            "at": records.parse_time(event["at"], "at"),
+            "data": event,
+            "source": self.source,
+            "role": role[1] if role and (user_id or former_id) else None,
+            "user_id": user_id,
+            "former_employee_id": former_id,
+        }
+
     def flush(self) -> None:
-        """Write the batch (one flush, so one audit append) and index it for search (imported
-        cases have no files)."""
+        """Write the batch: its cases and their records in one flush (audited, an entry each),
+        then its applicants and events in one multi-row INSERT per table (folded into the
+        case's audited digest, FOLDED_INTO_CASE), and index it for search in one statement
+        (imported cases have no files)."""
+        if not self.rows:
+            return
+        _reserve_ids([item for item, _a, _e in self.rows if item.id is None])
+        _reserve_ids([c for c in db.session.new if isinstance(c, ImportedCase) and c.id is None])
         db.session.flush()
-        search.reindex_many(list(self.batch.values()), without_files=True)
+        applicants, events, docs = [], [], []
+        for item, item_applicants, item_events in self.rows:
+            for row in item_applicants:
+                row["item_id"] = item.id
+            for row in item_events:
+                row["item_id"] = item.id
+            applicants += item_applicants
+            events += item_events
+            docs.append(_indexed(item, item_applicants))
+            if item.id in self.replaced:  # its applicants were read before they were replaced
+                db.session.expire(item, ["applicants"])
+        if applicants:
+            db.session.execute(insert(Applicant.__table__), applicants)
+        if events:
+            db.session.execute(insert(ImportedEvent.__table__), events)
+        search.reindex_many(docs, without_files=True)
         self.batch.clear()
+        self.rows.clear()
+        self.replaced.clear()
+        self.flushed += 1
+        if self.flushed == ANALYSE_AFTER:
+            _analyse()
 
     def _subdivision(self, events: list[dict[str, Any]]) -> int | None:
         sent = [e for e in events if e["type"] == "distributed"]
@@ -318,6 +358,60 @@ class _Importer:
                 continue
             db.session.add(ItemLink(item_id=item.id, target_id=target, kind=kind))
         db.session.flush()
+        _analyse()
+
+
+def _analyse() -> None:
+    """On PostgreSQL, refresh the planner's statistics of the tables an import fills, in its
+    transaction (ANALYZE counts the transaction's own rows; rolled back with it): a large
+    import into tables the planner took for small would otherwise be read by whole-table
+    scans (by the inspection run that follows it, by its own lookups) until autovacuum's turn."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            text("ANALYZE incoming_item, imported_case, imported_event, applicant, item_search")
+        )
+
+
+def _reserve_ids(rows: list[Any]) -> None:
+    """On PostgreSQL, give new rows their ids from the table's sequence in one query, so that
+    the flush is one multi-row INSERT without RETURNING (a RETURNING insert of many rows is
+    sent as one statement with a parameter per column and row, which the driver parses row by
+    row). SQLite assigns row ids as it inserts; nothing to do there."""
+    if not rows or db.session.get_bind().dialect.name != "postgresql":
+        return
+    sql = "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
+    with db.session.no_autoflush:  # the rows are still to be inserted, with these ids
+        ids = db.session.scalars(
+            text(sql), {"table": type(rows[0]).__tablename__, "n": len(rows)}
+        ).all()
+    for row, row_id in zip(rows, sorted(ids), strict=True):
+        row.id = row_id
+
+
+def _applicant_row(pos: int, a: dict[str, Any]) -> dict[str, Any]:
+    name = a.get("full_name") or a.get("organisation_name")
+    return {
+        "position": pos,
+        "type": a["type"],
+        "full_name": a.get("full_name"),
+        "iin": a.get("iin"),
+        "organisation_name": a.get("organisation_name"),
+        "bin": a.get("bin"),
+        "address": a.get("address"),
+        "name_key": name_key(name, a.get("address")),
+    }
+
+
+def _indexed(item: IncomingItem, applicants: list[dict[str, Any]]) -> SimpleNamespace:
+    """What search indexes of a case (search.document_text), without loading its applicants."""
+    return SimpleNamespace(
+        id=item.id,
+        reg_number=item.reg_number,
+        summary=item.summary,
+        addressee=item.addressee,
+        external_number=item.external_number,
+        applicants=[SimpleNamespace(representative=None, **a) for a in applicants],
+    )
 
 
 def status_state(record: dict[str, Any]) -> str | None:
@@ -361,7 +455,7 @@ def import_cases(
     # events and applicants included (records.digest), and the file's entry says who imported.
     session.info["audit_skip_created"] = FOLDED_INTO_CASE
     try:
-        with db.session.begin_nested():
+        with few_collections(), db.session.begin_nested():
             importer = _Importer(source, replace, actor)
             number = 0
             ahead: list[tuple[int, dict[str, Any]]] = []

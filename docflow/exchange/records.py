@@ -266,6 +266,11 @@ def check_person(value: Any, field: str, people: People) -> None:
 # --- a record ---------------------------------------------------------------------------------
 
 
+# The reasons checked on every record, made once (lazy: translated when shown).
+_BOOL, _STRING = _l("true or false is required."), _l("A string is required.")
+_WHOLE = _l("A whole number of at least 0 is required.")
+
+
 def _typed(record: dict[str, Any], field: str, test: Callable[[Any], bool], reason: Any) -> None:
     if record.get(field) is not None and not test(record[field]):
         raise RecordError(field, reason)
@@ -296,9 +301,9 @@ def validate(record: Any, people: People) -> dict[str, Any]:
         if record.get(name) is not None:
             parse_date(record[name], name)
     for name in ("collective", "from_reception", "has_been_hearing"):
-        _typed(record, name, lambda v: isinstance(v, bool), _l("true or false is required."))
+        _typed(record, name, lambda v: isinstance(v, bool), _BOOL)
     for name in ("summary", "topic", "status", "is_duplicate_of", "parent_id", "district"):
-        _typed(record, name, lambda v: isinstance(v, str), _l("A string is required."))
+        _typed(record, name, lambda v: isinstance(v, str), _STRING)
     if record.get("district") is not None and record["district"] not in people.districts:
         raise RecordError(
             "district", _l("Unknown district code: %(value)s", value=record["district"])
@@ -307,7 +312,7 @@ def validate(record: Any, people: People) -> dict[str, Any]:
         if record.get(name) == record["reg_number"]:
             raise RecordError(name, _l("A case cannot refer to itself."))
     for name in ("prolong_count", "prolong_days"):
-        _typed(record, name, _int, _l("A whole number of at least 0 is required."))
+        _typed(record, name, _int, _WHOLE)
     if record.get("rating") is not None:
         _check("rating", record["rating"], "rating", people)
     _applicants(record.get("applicants"))

@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from docflow.core.settings import get_setting
+from docflow.exchange.bulk import few_collections
 from docflow.extensions import db
 from docflow.inspection import checks_rules as reg
 from docflow.inspection import checks_rules_answers as ans
@@ -408,14 +409,15 @@ def run_checks(
     as_of = as_of or date_to
     run = CheckRun(date_from, date_to, as_of)
     levels = {code: severity(code) for code in CHECKS}
-    for case in iter_cases(date_from, date_to, as_of, subdivisions, districts):
-        run.checked += 1
-        for code, rule in RULES.items():
-            result = rule(case)
-            if result is NOT_JUDGED:
-                run.not_judged[code] = run.not_judged.get(code, 0) + 1
-            elif isinstance(result, Hit):
-                run.findings.append(_finding(code, levels[code], case, result))
+    with few_collections():  # hundreds of thousands of histories, read and dropped
+        for case in iter_cases(date_from, date_to, as_of, subdivisions, districts):
+            run.checked += 1
+            for code, rule in RULES.items():
+                result = rule(case)
+                if result is NOT_JUDGED:
+                    run.not_judged[code] = run.not_judged.get(code, 0) + 1
+                elif isinstance(result, Hit):
+                    run.findings.append(_finding(code, levels[code], case, result))
     run.not_judged = {code: run.not_judged[code] for code in CHECKS if code in run.not_judged}
     return run
 

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from docflow.core.workflow import WorkflowHistory
 from docflow.extensions import db
-from docflow.inspection.history import CaseHistory, Event, at_noon, aware, local_day
+from docflow.inspection.history import CaseHistory, Event, at_noon, aware, id_in, local_day
 from docflow.outgoing.letter_models import Letter
 from docflow.registry.models import Attachment, IncomingItem
 from docflow.routing.models import Answer, ExecutorAssignment, Extension, Forwarding
@@ -62,17 +62,17 @@ class NativeReader:
     def read(self, cases: dict[int, CaseHistory], ids: list[int], rows: dict[int, Any]) -> None:
         user = self.people.user
         for a in db.session.scalars(
-            select(ExecutorAssignment).where(ExecutorAssignment.item_id.in_(ids))
+            select(ExecutorAssignment).where(id_in(ExecutorAssignment.item_id, ids))
         ):
             case = cases[a.item_id]
             self.event(case, "assigned", a.assigned_at, user(a.user_id), responsible=a.responsible)
             self.event(case, "unassigned", a.ended_at, user(a.user_id))
-        for f in db.session.scalars(select(Forwarding).where(Forwarding.item_id.in_(ids))):
+        for f in db.session.scalars(select(Forwarding).where(id_in(Forwarding.item_id, ids))):
             case = cases[f.item_id]
             self.event(
                 case, "forwarded", f.forwarded_at, user(f.forwarded_by_id), partial=f.partial
             )
-        for e in db.session.scalars(select(Extension).where(Extension.item_id.in_(ids))):
+        for e in db.session.scalars(select(Extension).where(id_in(Extension.item_id, ids))):
             case = cases[e.item_id]
             self.event(
                 case,
@@ -84,7 +84,7 @@ class NativeReader:
                 new_due=e.new_due,
             )
         for ans in db.session.scalars(
-            select(Answer).where(Answer.item_id.in_(ids), Answer.approved_at.is_not(None))
+            select(Answer).where(id_in(Answer.item_id, ids), Answer.approved_at.is_not(None))
         ):
             # a paper answer approved (signed by hand) by the head: language not recorded
             self.event(
@@ -116,7 +116,7 @@ class NativeReader:
         ]
         if sent_on is not None:
             columns.append(sent_on)
-        for row in db.session.execute(select(*columns).where(Letter.item_id.in_(ids))):
+        for row in db.session.execute(select(*columns).where(id_in(Letter.item_id, ids))):
             case = cases[row.item_id]
             sent = getattr(row, "sent_on", None)
             if row.kind != "answer":  # a notice: what counts is the day it went out
@@ -176,7 +176,7 @@ class NativeReader:
         if reception:
             for item_id, first in db.session.execute(
                 select(Attachment.item_id, func.min(Attachment.uploaded_at))
-                .where(Attachment.item_id.in_(reception), Attachment.source.in_(SCAN_SOURCES))
+                .where(id_in(Attachment.item_id, reception), Attachment.source.in_(SCAN_SOURCES))
                 .group_by(Attachment.item_id)
             ):
                 self.event(cases[item_id], "scan_attached", first)
@@ -184,7 +184,8 @@ class NativeReader:
         if not requests:
             return
         signups = {
-            s.id: s for s in db.session.scalars(select(SignUp).where(SignUp.item_id.in_(requests)))
+            s.id: s
+            for s in db.session.scalars(select(SignUp).where(id_in(SignUp.item_id, requests)))
         }
         for s in signups.values():
             case = cases[s.item_id]

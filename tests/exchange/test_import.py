@@ -251,3 +251,72 @@ def test_imported_case_pages_show_it_and_refuse_writes(import_lines, client, log
     )
     assert link.status_code == 403
     assert db.session.scalar(select(func.count()).where(ItemLink.item_id == item.id)) == 0
+
+
+def test_r_audit_3_events_and_applicants_are_covered_by_the_cases_audited_digest(import_lines):
+    """The rows of a case's events and applicants get no audit entry each: the case's own entry
+    holds the digest of the whole record, which the stored rows must give again."""
+    from docflow.core import audit
+    from docflow.core.audit import AuditEntry
+    from docflow.exchange import records
+    from docflow.exchange.exporter import export_case
+
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)[:20]
+    import_lines(lines)
+    assert audit.verify().ok
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "create", AuditEntry.seq > 0)
+    ).all()
+    created = {e.object_type for e in entries}
+    assert {"incoming_item", "imported_case"} <= created
+    assert not created & {"imported_event", "applicant"}
+    audited = {
+        int(e.object_id): e.summary["after"]["digest"]
+        for e in entries
+        if e.object_type == "imported_case"
+    }
+    cases = db.session.scalars(select(ImportedCase)).all()
+    assert len(cases) == 20 == len({c.id for c in cases} & set(audited))
+    for c in cases:
+        assert records.digest(export_case(c.item)) == audited[c.id]
+    # a changed event row no longer gives the digest on record
+    event = db.session.scalar(
+        select(ImportedEvent).where(ImportedEvent.item_id == cases[0].item_id)
+    )
+    event.data = {**event.data, "at": "2020-01-01T00:00:00+05:00"}
+    db.session.flush()
+    assert records.digest(export_case(cases[0].item)) != audited[cases[0].id]
+
+
+def test_an_import_of_several_batches_is_the_same_as_one(import_lines, monkeypatch):
+    """Cases, events, applicants, links and the search index written a batch at a time."""
+    from docflow.exchange import importer
+    from docflow.registry.models import Applicant
+
+    monkeypatch.setattr(importer, "BATCH", 40)
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
+    report = import_lines(lines)
+    assert report.created == 151
+    assert _count(ImportedEvent) == sum(len(json.loads(x)["events"]) for x in lines)
+    assert db.session.scalar(select(func.count()).where(ItemLink.kind == "repeat")) == 14
+    by_number = {json.loads(x)["reg_number"]: json.loads(x) for x in lines}
+    for item in db.session.scalars(select(IncomingItem).where(IncomingItem.imported.is_(True))):
+        record = by_number[item.reg_number]
+        names = [a.get("full_name") or a.get("organisation_name") for a in record["applicants"]]
+        stored = db.session.scalars(
+            select(Applicant).where(Applicant.item_id == item.id).order_by(Applicant.position)
+        ).all()
+        assert [a.full_name or a.organisation_name for a in stored] == names
+        events = db.session.scalars(
+            select(ImportedEvent.type)
+            .where(ImportedEvent.item_id == item.id)
+            .order_by(ImportedEvent.position)
+        ).all()
+        assert events == [e["type"] for e in record["events"]]
+    for x in (lines[0], lines[60], lines[-1]):  # from the first, a middle and the last batch
+        record = json.loads(x)
+        found = db.session.scalars(
+            queries.journal_query(queries.JournalFilter(q=record["summary"]))
+        )
+        assert record["reg_number"] in {i.reg_number for i in found}
+    assert import_lines(lines).unchanged == 151
