@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Select, false, func, or_, select, text
+from sqlalchemy import Integer, Select, any_, bindparam, false, func, or_, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from docflow.core.audit import IDENTIFIER_RE
 from docflow.extensions import db
@@ -72,14 +73,17 @@ def journal_query(f: JournalFilter, window: int | None = None) -> Select:
                 # matched.
                 query = query.where(false())
         elif window and not ids and window <= MAX_WINDOW:
-            query = query.where(IncomingItem.id.in_(newest_matches(query, words, window)))
+            period = bool(f.date_from or f.date_to)
+            query = query.where(
+                IncomingItem.id.in_(newest_matches(query, words, window, period=period))
+            )
         else:
             sql, params = search.matching_ids_sql(words)
             query = query.where(IncomingItem.id.in_(text(sql).bindparams(**params)))
     return query.order_by(IncomingItem.id.desc())
 
 
-def newest_matches(filtered: Select, words: str, window: int) -> list[int]:
+def newest_matches(filtered: Select, words: str, window: int, period: bool = True) -> list[int]:
     """The ids of the ``window`` newest items of ``filtered`` matching ``words``, newest first.
 
     Between the highest and the lowest id the filters allow (two index look-ups), ranges of ids
@@ -88,6 +92,9 @@ def newest_matches(filtered: Select, words: str, window: int) -> list[int]:
     reads only that range's postings; a rare word, or a narrow filter (a month), takes a few
     ranges, each cheap. Every match above the last range searched has been read, so the ids are
     exactly those the plain query's first ``window`` rows would be.
+
+    ``period``: the filters include a registration period. Without one, PostgreSQL searches
+    between the table's own highest and lowest id (see below).
     """
     ids = filtered.with_only_columns(IncomingItem.id).order_by(None)
     # PostgreSQL, given a LIMIT, likes to walk the primary key newest first and test each row:
@@ -100,6 +107,15 @@ def newest_matches(filtered: Select, words: str, window: int) -> list[int]:
     if sqlite or ids.whereclause is None:
         top = db.session.scalar(ids.order_by(IncomingItem.id.desc()).limit(1))
         bottom = db.session.scalar(ids.order_by(IncomingItem.id.asc()).limit(1))
+    elif not period:
+        # No index of PostgreSQL's but the primary key holds the ids: the highest and lowest
+        # of one kind (channel, state …) would be read from every row of it (0.5 s for a kind
+        # at a million items). The table's own instead: a range above the newest match finds
+        # nothing, and costs what a narrow range costs. A period narrows the rows to one
+        # index range, cheap to read.
+        top, bottom = db.session.execute(
+            select(func.max(IncomingItem.id), func.min(IncomingItem.id))
+        ).one()
     else:
         top, bottom = db.session.execute(
             ids.with_only_columns(func.max(newest), func.min(newest))
@@ -108,17 +124,21 @@ def newest_matches(filtered: Select, words: str, window: int) -> list[int]:
     if top is None or bottom is None:
         return found
     span, high = WINDOW_SPAN * window, top
+    terms = search.match_terms(words)  # the words looked up once for every range
     while high >= bottom and len(found) < window:
         low = max(bottom, high - span + 1)
-        sql, params = search.matching_ids_sql(words, between=(low, high))
-        found += db.session.scalars(
-            ids.where(
-                IncomingItem.id.between(low, high),
-                IncomingItem.id.in_(text(sql).bindparams(**params)),
+        matched = search.range_matches(words, (low, high), terms)
+        if matched is None:
+            sql, params = search.matching_ids_sql(words, between=(low, high), terms=terms)
+            matching = IncomingItem.id.in_(text(sql).bindparams(**params))
+        else:  # PostgreSQL, a wide range: its matches read first, then filtered here
+            matching = IncomingItem.id == any_(bindparam("matched", matched, ARRAY(Integer)))
+        if matched != []:
+            found += db.session.scalars(
+                ids.where(IncomingItem.id.between(low, high), matching)
+                .order_by(newest.desc())
+                .limit(window - len(found))
             )
-            .order_by(newest.desc())
-            .limit(window - len(found))
-        )
         high, span = low - 1, span * SPAN_GROWTH
     return found
 
@@ -148,12 +168,14 @@ def _filtered(query: Select, f: JournalFilter) -> Select:
 
 def overdue_by_subdivision(today: dt.date) -> list[tuple[str | None, int]]:
     """Overdue items per subdivision (unrouted items under None), most overdue first."""
+    # count(*), not count(id): the (state, due date, subdivision) index answers it alone, with
+    # no row read (PostgreSQL at a million items: 20 ms instead of 0.5 s).
     rows = db.session.execute(
-        select(Subdivision.code, func.count(IncomingItem.id))
+        select(Subdivision.code, func.count())
         .select_from(IncomingItem)
         .outerjoin(Subdivision, Subdivision.id == IncomingItem.subdivision_id)
         .where(overdue_condition(today))
         .group_by(Subdivision.code)
-        .order_by(func.count(IncomingItem.id).desc())
+        .order_by(func.count().desc())
     ).all()
     return [(code, int(n)) for code, n in rows]

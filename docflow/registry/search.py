@@ -12,6 +12,15 @@ it begins (as before: exact words, prefixes, registration numbers) or a word wit
 stem, so "управляющая" finds "управляющую" and "мектеп" finds "мектебінде". On SQLite the stems
 are the FTS5 columns ``ru`` and ``kk``; on PostgreSQL they are lexemes tagged ``~ru:`` and
 ``~kk:`` in the same tsvector, which no query word (letters and digits only) can reach as a prefix.
+
+Prefixes on SQLite: an FTS5 prefix query merges every posting of every word it begins, whatever
+the id range asked for (tens of milliseconds a word at a million items), while a word's postings
+are read for a range only. So the index's words are kept in a table of their own,
+``item_fts_words`` (FTS5's own tokens: added through a temporary FTS5 table with the same
+tokenizer), and a query word becomes the indexed words it begins, each matched exactly: the same
+rows. A word beginning more than MAX_EXPANSION words, or with a letter FTS5 folds (Latin
+diacritics), stays a prefix query. Words are never removed: a word no document holds any more
+matches nothing.
 """
 
 from __future__ import annotations
@@ -28,8 +37,19 @@ MAX_TOKENS = 12
 # Letters and digits; "_" separates words, as it does for FTS5 and PostgreSQL's parser.
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 RU_TAG, KK_TAG = "~ru:", "~kk:"
-# PostgreSQL: an id range this wide or wider is searched through the text index.
+# PostgreSQL: an id range this wide or wider is searched through the text index (range_matches).
 WIDE_RANGE = 1000
+# SQLite: a query word beginning more indexed words than this stays a prefix query.
+MAX_EXPANSION = 64
+# Letters FTS5's tokenizer (unicode61) keeps as they are, lower-cased: a query word of these is
+# looked up in the words table as it is.
+_UNFOLDED = re.compile(r"[0-9a-zа-яёәғқңөұүһі]+")
+_TOKENIZER = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.item_fts_tokens "
+    "USING fts5(content, content = '', tokenize = 'unicode61')",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.item_fts_tokens_terms "
+    "USING fts5vocab(temp, item_fts_tokens, 'row')",
+)
 
 
 def _dialect() -> str:
@@ -92,6 +112,7 @@ def reindex_many(items: list[Any], *, without_files: bool = False) -> None:
             text("INSERT INTO item_fts (rowid, content, ru, kk) VALUES (:id, :doc, :ru, :kk)"),
             rows,
         )
+        _add_words(rows)
     else:
         db.session.execute(
             text(
@@ -106,28 +127,71 @@ def reindex_many(items: list[Any], *, without_files: bool = False) -> None:
         )
 
 
+def _add_words(rows: list[dict[str, Any]]) -> None:
+    """Adds the words of the documents ``rows`` to item_fts_words, as FTS5 tokenizes them: the
+    documents go through a contentless FTS5 table of this connection (temp schema) whose
+    vocabulary is copied, then emptied."""
+    for sql in _TOKENIZER:
+        db.session.execute(text(sql))
+    db.session.execute(
+        text("INSERT INTO temp.item_fts_tokens (rowid, content) VALUES (:id, :doc)"), rows
+    )
+    db.session.execute(
+        text(
+            "INSERT OR IGNORE INTO item_fts_words (word) "
+            "SELECT term FROM temp.item_fts_tokens_terms"
+        )
+    )
+    db.session.execute(
+        text("INSERT INTO temp.item_fts_tokens (item_fts_tokens) VALUES ('delete-all')")
+    )
+
+
 def tokens(query: str) -> list[str]:
     return words(normalise(query or ""))[:MAX_TOKENS]
 
 
-def matching_ids_sql(
-    query: str, newest: int | None = None, between: tuple[int, int] | None = None
-) -> tuple[str, dict[str, Any]] | None:
-    """SQL selecting the ids of items matching every word (as a prefix or by its stem); None
-    for no words.
-
-    With ``newest``, only the ``newest`` highest ids. With ``between`` (lowest, highest), only
-    ids in that range: SQLite reads a prefix word's postings of that range only (the whole
-    lists otherwise, whatever the LIMIT), and PostgreSQL, for a narrow range, checks the
-    documents of the range one by one instead of merging every posting of a common word.
-    """
+def match_terms(query: str) -> dict[str, Any] | None:
+    """What the text index is asked for the words of ``query`` (bind parameters: each word as
+    the indexed words it begins or a prefix, and its stems); None for no words. A search over
+    several id ranges looks its words up once and passes these to matching_ids_sql."""
     words = tokens(query)
     if not words:
         return None
-    params: dict[str, Any] = {}
     if _dialect() == "sqlite":
-        # Each word quoted (no FTS syntax from users): as a prefix of a word, or its stem.
-        params["fts"] = " AND ".join(_fts5_word(w) for w in words)
+        # Each word quoted (no FTS syntax from users): the words it begins, or its stem.
+        return {"fts": " AND ".join(_fts5_word(w) for w in words)}
+    terms: dict[str, Any] = {}
+    for i, w in enumerate(words):
+        terms[f"fts_w{i}"] = re.sub(r"[^\w]", "", w) + ":*"
+        stems = _tagged_stems(w)
+        if stems:
+            # Stems as tsquery literals: quoted, so taken as they are, tag included.
+            terms[f"fts_s{i}"] = " | ".join("'" + s + "'" for s in stems)
+    return terms
+
+
+def matching_ids_sql(
+    query: str,
+    newest: int | None = None,
+    between: tuple[int, int] | None = None,
+    terms: dict[str, Any] | None = None,
+) -> tuple[str, dict[str, Any]] | None:
+    """SQL selecting the ids of items matching every word (as a prefix or by its stem); None
+    for no words. ``terms``: match_terms(query), when the caller has them already.
+
+    With ``newest``, only the ``newest`` highest ids. With ``between`` (lowest, highest), only
+    ids in that range: SQLite reads the postings of that range only of each indexed word a
+    query word begins (a prefix query reads the whole lists, whatever the range or LIMIT), and
+    PostgreSQL, for a narrow range, checks the documents of the range one by one instead of
+    merging every posting of a common word.
+    """
+    if terms is None:
+        terms = match_terms(query)
+    if not terms:
+        return None
+    params = dict(terms)
+    if _dialect() == "sqlite":
         sql = "SELECT rowid FROM item_fts WHERE item_fts MATCH :fts"
         if between:
             sql += " AND rowid BETWEEN :fts_lo AND :fts_hi"
@@ -135,23 +199,17 @@ def matching_ids_sql(
             sql += " ORDER BY rowid DESC LIMIT :newest"
     else:
         parts = []
-        for i, w in enumerate(words):
-            params[f"fts_w{i}"] = re.sub(r"[^\w]", "", w) + ":*"
+        for i in range(len([k for k in terms if k.startswith("fts_w")])):
             part = f"to_tsquery('simple', :fts_w{i})"
-            stems = _tagged_stems(w)
-            if stems:
-                # Stems as tsquery literals: quoted, so taken as they are, tag included.
-                params[f"fts_s{i}"] = " | ".join("'" + s + "'" for s in stems)
+            if f"fts_s{i}" in terms:
                 part = f"({part} || CAST(:fts_s{i} AS tsquery))"
             parts.append(part)
         # Only bind-parameter names are formatted in; every value is a parameter.
         tsquery = " && ".join(parts)
         sql = f"SELECT item_id FROM item_search WHERE document @@ ({tsquery})"  # noqa: S608
         if between:
-            # Past the first, narrow range the matches come from the index ("+ 0": not by
-            # testing every document of a wide range one by one).
-            column = "item_id" if between[1] - between[0] < WIDE_RANGE else "item_id + 0"
-            sql += f" AND {column} BETWEEN :fts_lo AND :fts_hi"
+            # A narrow range is read document by document, a wide one by range_matches.
+            sql += " AND item_id BETWEEN :fts_lo AND :fts_hi"
         if newest:
             sql += " ORDER BY item_id DESC LIMIT :newest"
     if between:
@@ -161,12 +219,61 @@ def matching_ids_sql(
     return sql, params
 
 
+def range_matches(
+    query: str, between: tuple[int, int], terms: dict[str, Any] | None = None
+) -> list[int] | None:
+    """PostgreSQL, an id range WIDE_RANGE wide or wider: the ids in it matching every word,
+    read first, on their own; None elsewhere (the caller joins matching_ids_sql's query).
+
+    They are read as the text index's matches intersected with the range's ids before any row
+    is read (a bitmap AND of the two indexes), with index scans off for this statement only:
+    left to itself PostgreSQL tests the range's documents one by one along the primary key,
+    as it cannot tell what reading a document costs (10 s for a common word over 3,000 ids,
+    40 ms so), or reads every match of the words and then filters them by id (0.5 s for a rare
+    word over 26,000 ids, 6 ms so). The setting is put back after the statement (an error
+    rolls it back with the transaction); the caller's filters then run with index scans on.
+    """
+    if _dialect() == "sqlite" or between[1] - between[0] < WIDE_RANGE:
+        return None
+    found = matching_ids_sql(query, between=between, terms=terms)
+    if found is None:
+        return []
+    previous = db.session.scalar(text("SELECT current_setting('enable_indexscan')"))
+    db.session.execute(text("SELECT set_config('enable_indexscan', 'off', true)"))
+    ids = list(db.session.scalars(text(found[0]), found[1]))
+    db.session.execute(text("SELECT set_config('enable_indexscan', :on, true)"), {"on": previous})
+    return ids
+
+
 def _fts5_word(word: str) -> str:
     word = word.replace('"', "")
     ru, kk = _stems_to_match(word)
-    alternatives = [f'content : "{word}"*']
+    begun = indexed_words(word)
+    if begun is None:
+        alternatives = [f'content : "{word}"*']
+    else:
+        # No word begins with it: the word itself, which matches nothing (FTS5 has no "false").
+        alternatives = [f'content : "{w}"' for w in begun or [word]]
     alternatives += [f'ru : "{s}"' for s in ru] + [f'kk : "{s}"' for s in kk]
     return "(" + " OR ".join(alternatives) + ")"
+
+
+def indexed_words(word: str) -> list[str] | None:
+    """The words of the SQLite text index that begin with ``word`` (itself included), from
+    item_fts_words; None where the prefix query is kept: more than MAX_EXPANSION of them, or
+    a letter FTS5 folds (its prefix would match words this look-up does not find)."""
+    if not _UNFOLDED.fullmatch(word):
+        return None
+    # Every string that begins with the word, and only those, sorts in [word, after).
+    after = word[:-1] + chr(ord(word[-1]) + 1)
+    found = db.session.scalars(
+        text(
+            "SELECT word FROM item_fts_words WHERE word >= :word AND word < :after "
+            "ORDER BY word LIMIT :most"
+        ),
+        {"word": word, "after": after, "most": MAX_EXPANSION + 1},
+    ).all()
+    return None if len(found) > MAX_EXPANSION else list(found)
 
 
 def _tagged_stems(word: str) -> list[str]:
