@@ -1,4 +1,4 @@
-"""Review of appending the audit trail at the commit (R-AUDIT-3, commit ab81750).
+"""Edge cases of appending the audit trail at the commit (R-AUDIT-3).
 
 Each test is a way the collected entries could be lost, kept for work that was undone, or
 not seen by a read of the trail in the transaction that made them.
@@ -7,36 +7,11 @@ not seen by a read of the trail in the transaction that made them.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from docflow.core import audit
-from docflow.core.audit import AuditEntry
 from docflow.extensions import db
-from docflow.org.models import Subdivision
-
-
-def subdivision(code: str) -> Subdivision:
-    return Subdivision(organisation_id=1, code=code, kind="other", names={"ru": code})
-
-
-def actions(object_type: str) -> list[str]:
-    return list(
-        db.session.scalars(
-            select(AuditEntry.action)
-            .where(AuditEntry.object_type == object_type)
-            .order_by(AuditEntry.seq)
-        )
-    )
-
-
-def created_codes() -> list[str]:
-    rows = db.session.scalars(
-        select(AuditEntry).where(
-            AuditEntry.object_type == "subdivision", AuditEntry.action == "create"
-        )
-    )
-    return [e.summary["after"]["code"] for e in rows]
+from tests.core.audit_helpers import actions, created_codes, subdivision
 
 
 def test_r_audit_3_an_entry_recorded_before_any_statement_is_undone_by_the_rollback(app):
