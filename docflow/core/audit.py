@@ -204,22 +204,20 @@ def _collect(session: Session, entries: list[dict[str, Any]]) -> None:
         flush_pending(session)
 
 
-def flush_pending(session: Session | None = None) -> bool:
+def flush_pending(session: Session | None = None) -> None:
     """Append the entries collected so far, in the transaction (or savepoint) in force. Those
     of a transaction outside that savepoint are lent to it: should it roll back (their rows
-    with it), they are pending again; a savepoint's own entries go with its rollback. Returns
-    whether nothing is left pending."""
+    with it), they are pending again; a savepoint's own entries go with its rollback."""
     session = session if session is not None else db.session()
     pending = session.info.get(PENDING)
     if not pending:
-        return True
+        return
     current = session.get_nested_transaction() or session.get_transaction()
     _append(session, [entry for entry, _tx in pending])
     session.info[PENDING] = []  # once appended: a failed append leaves them for the commit
     lent = [(entry, tx, current) for entry, tx in pending if not within(tx, current)]
     if lent:
         session.info.setdefault(LENT, []).extend(lent)
-    return True
 
 
 @event.listens_for(Session, "before_commit")
@@ -249,8 +247,6 @@ def _drop_rolled_back(session: Session, previous_transaction: Any) -> None:
         session.info[LENT] = [p for p in lent if not within(p[2], previous_transaction)]
         if back:
             session.info[PENDING] = back + session.info.get(PENDING, [])
-    if previous_transaction.parent is None:
-        session.info.pop(COMMITTING, None)
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -262,13 +258,6 @@ def _drop_ended(session: Session, transaction: Any) -> None:
         if pending:
             session.info[PENDING] = [p for p in pending if not within(p[1], transaction)]
         session.info.pop(LENT, None)
-        session.info.pop(COMMITTING, None)
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _end_commit(session: Session) -> None:
-    if session.get_nested_transaction() is None:
         session.info.pop(COMMITTING, None)
 
 
