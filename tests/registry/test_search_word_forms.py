@@ -17,6 +17,7 @@ from docflow.registry import queries, search
 from docflow.registry.models import IncomingItem
 from docflow.registry.operations import ApplicantData, annotate
 from tests.conftest import fake_iin
+from tests.migration_steps import run_revision
 from tests.registry.word_forms import KK_HELD_OUT, KK_TUNE, RU_HELD_OUT, RU_TUNE
 
 RECALL_TARGET = 0.9
@@ -236,29 +237,12 @@ def test_a_corrected_summary_is_searched_by_its_new_word_forms(neutral_item, cle
     assert "свет" in stems and "вод" not in stems
 
 
-def _run_migration_0008(step: str) -> None:
-    """Run revision 0008's upgrade or downgrade alone (the later revisions are not its concern)."""
-    import importlib.util
-    from pathlib import Path
-
-    from alembic.migration import MigrationContext
-    from alembic.operations import Operations
-
-    import docflow
-
-    path = Path(docflow.__file__).parent / "migrations" / "versions" / "0008_search_stems.py"
-    spec = importlib.util.spec_from_file_location("migration_0008", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    db.session.commit()
-    with db.engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
-        getattr(module, step)()
-
-
 def test_migration_0008_indexes_the_stems_of_items_registered_before_it(neutral_item, backend):
     item = neutral_item("Протекает крыша над подъездом")
     db.session.commit()
-    _run_migration_0008("downgrade")  # the index as revision 0007 left it: text only
+    run_revision(
+        "0008_search_stems.py", "downgrade"
+    )  # the index as revision 0007 left it: text only
     if backend == "sqlite":
         columns = [r[1] for r in db.session.execute(text("PRAGMA table_info(item_fts)"))]
         assert columns == ["content"]
@@ -270,6 +254,6 @@ def test_migration_0008_indexes_the_stems_of_items_registered_before_it(neutral_
         assert "крыша" in lexemes and not [x for x in lexemes if x.startswith("~")]
     db.session.commit()
 
-    _run_migration_0008("upgrade")
+    run_revision("0008_search_stems.py", "upgrade")
     assert found_ids("крыши") == {item.id}
     assert found_ids("подъезд протекает") == {item.id}

@@ -10,16 +10,13 @@ postings as it reads a word's): these tests are SQLite's.
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 from sqlalchemy import text
 
-import docflow
 from docflow.extensions import db
 from docflow.registry import search
 from docflow.registry.models import IncomingItem
+from tests.migration_steps import run_revision
 
 SUMMARIES = [
     "Отопление не работает, ёлка во дворе, йод в аптеке",
@@ -125,27 +122,13 @@ def test_a_changed_text_adds_its_new_words(items):
     assert db.session.scalar(text("SELECT count(*) FROM temp.item_fts_tokens_terms")) == 0
 
 
-def _run_migration_0029(step: str) -> None:
-    """Run revision 0029's upgrade or downgrade alone."""
-    from alembic.migration import MigrationContext
-    from alembic.operations import Operations
-
-    path = Path(docflow.__file__).parent / "migrations" / "versions" / "0029_search_words.py"
-    spec = importlib.util.spec_from_file_location("migration_0029", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    db.session.commit()
-    with db.engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
-        getattr(module, step)()
-
-
 def test_migration_0029_fills_the_words_of_items_indexed_before_it(items):
-    _run_migration_0029("downgrade")
+    run_revision("0029_search_words.py", "downgrade")
     assert not db.session.scalar(
         text("SELECT count(*) FROM sqlite_master WHERE name = 'item_fts_words'")
     )
     db.session.commit()
-    _run_migration_0029("upgrade")
+    run_revision("0029_search_words.py", "upgrade")
     assert table_words() == index_words()
     assert ids_of(search.matching_ids_sql("жертө")) == {items[1].id}
 
