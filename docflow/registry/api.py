@@ -216,7 +216,6 @@ def register_item():
     commit_keeping_loaded()  # the answer is what was just written, not read back
     # The answer only reads: without the write lock (SQLite), so the next registration goes on.
     set_sqlite_begin_mode("DEFERRED")
-    db.session.expire(item, ["attachments"])  # named by their rows, after the item was indexed
     jobs.schedule()
     return jsonify({**item_json(item), "files_refused": refused}), 200 if existed else 201
 
