@@ -229,6 +229,7 @@ def _prepare(data: RegistrationData) -> None:
     from docflow.routing import kind_terms
 
     has_permission(g.api_user, Permission.REGISTER)
+    operations.validate(data)  # bad input refused before its files are stored (no orphans)
     get_calendar()
     kind_terms.is_registrable(data.kind)
     kind_terms.term_for(data.kind)  # the profile's terms, read here (cached)

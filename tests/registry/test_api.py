@@ -284,6 +284,23 @@ def test_multipart_with_bad_data_part_is_400(app, api):
     assert count_items() == 0
 
 
+def test_r_reg_1_multipart_refused_registration_stores_no_file(app, api):
+    """The files are stored before the write lock (issue 13), but only for a registration
+    that can be made: a refused one (invalid IIN) leaves nothing in storage."""
+    from docflow.core.storage import get_storage
+
+    bad = registration()
+    bad["applicants"][0]["iin"] = "123456789012"  # fails the check digit (R-REG-9)
+    r = api.post(
+        "/api/v1/items",
+        data={"data": json.dumps(bad), "files": [(io.BytesIO(text_pdf("Kept?")), "a.pdf")]},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 422, r.get_data(as_text=True)
+    assert count_items() == 0
+    assert not get_storage().files  # the tests' in-memory storage
+
+
 def test_multipart_retry_with_idempotency_key_does_not_duplicate_files(app, api):
     def send():
         return api.post(
