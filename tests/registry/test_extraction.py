@@ -343,8 +343,10 @@ def test_worker_stops_itself_before_the_wall_clock_limit():
 
 def assert_process_gone(pid: int) -> None:
     for _ in range(50):  # gone, or a zombie waiting for init
-        status = Path(f"/proc/{pid}/status")
-        if not status.exists() or "\nState:\tZ" in status.read_text():
+        try:
+            if "\nState:\tZ" in Path(f"/proc/{pid}/status").read_text():
+                return
+        except (FileNotFoundError, ProcessLookupError):  # gone (maybe while being read)
             return
         time.sleep(0.1)
     pytest.fail(f"process {pid} survived")
@@ -455,7 +457,7 @@ def test_cli_prints_text_or_one_line_error(tmp_path, hostile_dir):
 # --- the zygote (a pre-forked worker) ------------------------------------------------------------
 
 
-def patched_zygote(monkeypatch, tmp_path: Path) -> Path:
+def patched_zygote(monkeypatch, tmp_path: Path, max_jobs: int = 32) -> Path:
     """Start zygotes whose children hang on ``*hang.pdf`` (after starting a ``sleep`` and writing
     its pid to the returned file), pause 2 s on ``*slow.pdf``, spin the CPU on ``*spin.pdf`` and
     linger 3 s after the result of ``*linger.pdf``; other files are extracted."""
@@ -465,6 +467,16 @@ def patched_zygote(monkeypatch, tmp_path: Path) -> Path:
         f"sys.path.insert(0, {str(extraction_sandbox.WORKER_DIR)!r})\n"
         "import extractor.worker, extractor.zygote\n"
         "real = extractor.worker.run\n"
+        "def link(fd):\n"
+        "    try:\n"
+        "        return os.readlink('/proc/self/fd/' + fd)\n"
+        "    except OSError:\n"
+        "        return ''\n"
+        "def sends(fd):  # whether the socket can be written to\n"
+        "    try:\n"
+        "        return os.write(fd, b'{}') > 0\n"
+        "    except OSError:\n"
+        "        return False\n"
         "def run(path, limits, **kw):\n"
         "    while path.endswith('spin.pdf'):\n"
         "        pass\n"
@@ -475,6 +487,8 @@ def patched_zygote(monkeypatch, tmp_path: Path) -> Path:
         "                resource.RLIMIT_CORE)],\n"
         "            'group_leader': os.getpgid(0) == os.getpid() == os.getsid(0),\n"
         "            'fds': sorted(os.listdir('/proc/self/fd')),\n"
+        "            'sockets': [sends(int(fd)) for fd in os.listdir('/proc/self/fd')\n"
+        "                if link(fd).startswith('socket:')],\n"
         "            'cwd': os.getcwd(),\n"
         "            'env': {k: os.environ.get(k) for k in ('HOME', 'TMPDIR', 'OMP_THREAD_LIMIT')},\n"
         "        }\n"
@@ -486,11 +500,16 @@ def patched_zygote(monkeypatch, tmp_path: Path) -> Path:
         "    return real(path, limits, **kw)\n"
         "extractor.worker.run = run\n"
         "real_job = extractor.zygote._run_job\n"
-        "def run_job(job, fds):\n"
-        "    real_job(job, fds)\n"
-        "    if job['path'].endswith('linger.pdf'):\n"
+        "def run_job(job, fds, channel, served):\n"
+        "    linger = job['path'].endswith('linger.pdf')\n"
+        "    if linger:  # it takes no other file: its last (the channel closed before the pipes)\n"
+        "        served = extractor.zygote.MAX_JOBS_PER_CHILD\n"
+        "    again = real_job(job, fds, channel, served)\n"
+        "    if linger:\n"
         "        time.sleep(3)  # a slow exit, after the whole result\n"
+        "    return again\n"
         "extractor.zygote._run_job = run_job\n"
+        f"extractor.zygote.MAX_JOBS_PER_CHILD = {max_jobs}\n"
         "sys.exit(extractor.zygote.main(int(sys.argv[1])))\n"
     )
     monkeypatch.setattr(
@@ -543,7 +562,9 @@ def test_hung_child_of_the_zygote_is_killed_with_its_children(fresh_zygote, monk
         for res, value in extraction_sandbox.rlimits(Limits(wall_seconds=1))
     ]
     assert child["group_leader"]
-    assert child["fds"] == ["0", "1", "2", "3"]  # 3: the listing itself; no zygote socket
+    # 0-2, the listing itself and one socket: the channel to the parent, on which the child can
+    # receive its next file but not send (no socket to the zygote, none to write to)
+    assert len(child["fds"]) == 5 and child["sockets"] == [False]
     assert child["cwd"] == child["env"]["HOME"] == child["env"]["TMPDIR"]
     assert Path(child["cwd"]).name.startswith("docflow-extract-")
     assert child["env"]["OMP_THREAD_LIMIT"] == "1"
@@ -583,6 +604,7 @@ def test_zygote_killed_between_files_is_restarted(fresh_zygote):
     assert extract(DATA / "letter-kk-text.pdf").status == "done"
     pid = extraction_zygote.running_pid()
     os.kill(pid, signal.SIGKILL)
+    assert_process_gone(pid)  # dead before the next file (the warm child would serve it else)
     result = extract(DATA / "letter-kk-text.pdf")
     assert result.status == "done" and result.pages
     assert extraction_zygote.running_pid() not in (None, pid)
@@ -681,3 +703,78 @@ def test_zygote_that_cannot_start_means_a_process_per_file(fresh_zygote, monkeyp
         assert result.status == "done" and result.pages
         assert extraction_zygote.running_pid() is None
     assert len(starts) == 1  # no new attempt for ZYGOTE_RETRY_SECONDS
+
+
+# --- a child reads the next file too, while its files end cleanly ----------------------------
+
+
+def text_pdf(path: Path, line: str) -> Path:
+    """A one-page PDF with ``line`` on it (Helvetica)."""
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    doc = pdfium.PdfDocument.new()
+    page = doc.new_page(595, 842)
+    text = pdfium_c.FPDFPageObj_NewTextObj(doc.raw, b"Helvetica", 12.0)
+    pdfium_c.FPDFPageObj_Transform(text, 1, 0, 0, 1, 72, 720)
+    encoded = ctypes.create_string_buffer((line + "\0").encode("utf-16-le"))
+    pdfium_c.FPDFText_SetText(text, ctypes.cast(encoded, ctypes.POINTER(pdfium_c.FPDF_WCHAR)))
+    pdfium_c.FPDFPage_InsertObject(page.raw, text)
+    pdfium_c.FPDFPage_GenerateContent(page.raw)
+    page.close()
+    doc.save(str(path))
+    doc.close()
+    return path
+
+
+def warm_child() -> int | None:
+    """The child that read the last file and may read the next (None: none)."""
+    zygote = extraction_zygote._zygote
+    return zygote.warm[0] if zygote is not None and zygote.warm else None
+
+
+def test_clean_files_share_a_child_each_with_its_own_text(fresh_zygote, tmp_path):
+    files = {word: text_pdf(tmp_path / f"{word}.pdf", f"Letter {word} 2026") for word in
+             ("Aurora", "Borealis", "Cassiopeia")}
+    children = set()
+    for _ in range(3):
+        for word, path in files.items():
+            result = extract(path)
+            assert result.status == "done"
+            assert word in result.text
+            assert not [w for w in files if w != word and w in result.text]  # nothing carried over
+            children.add(warm_child())
+    assert len(children) == 1 and None not in children
+    assert os.getpgid(children.pop()) != os.getpgid(0)
+
+
+def test_a_failed_file_ends_its_child(fresh_zygote, hostile_dir):
+    assert extract(DATA / "letter-kk-text.pdf").status == "done"
+    first = warm_child()
+    assert extract(hostile_dir / "truncated.pdf").status == "failed"  # read by the same child
+    assert_process_gone(first)  # which then took no other file
+    result = extract(DATA / "letter-kk-text.pdf")  # a spare reads it
+    assert result.status == "done" and result.pages
+    assert warm_child() not in (None, first)
+
+
+def test_a_child_reads_at_most_max_jobs_files(fresh_zygote, monkeypatch, tmp_path):
+    patched_zygote(monkeypatch, tmp_path, max_jobs=2)
+    children = []
+    for _ in range(5):
+        assert extract(DATA / "letter-kk-text.pdf").status == "done"
+        children.append(warm_child())
+    a, b, c = dict.fromkeys(children)  # three children, in order
+    assert children == [a, a, b, b, c]
+    assert_process_gone(a)
+
+
+def test_other_limits_mean_another_child(fresh_zygote):
+    assert extract(DATA / "letter-kk-text.pdf").status == "done"
+    first = warm_child()
+    result = extract(DATA / "letter-kk-text.pdf", limits=Limits(max_memory_mb=700))
+    assert result.status == "done" and result.pages
+    assert warm_child() not in (None, first)  # its rlimits cannot be raised in the first child
+    assert_process_gone(first)

@@ -13,7 +13,10 @@ Protocol (AF_UNIX SOCK_SEQPACKET sockets, one JSON object per message):
                     implies it for every earlier child); {"op": "spare"} when it has none
   parent -> spare   {"op": "run", "path", "kind", "preview", "tmp", "limits", "rlimits"} with two
                     descriptors attached: the write ends of the child's stdout and stderr pipes,
-                    which the parent reads; the spare closes its socket and runs the job
+                    which the parent reads; the spare shuts its socket for writing and runs the
+                    job, then, if its file ended cleanly, waits on the socket for the parent's
+                    next job (same rlimits), else closes it before its pipes (the parent's next
+                    send fails, and the file goes to a spare); EOF: the parent is done with it
 The zygote itself never opens the file: only its children parse, under their limits.
 """
 
@@ -347,12 +350,13 @@ def _keep_freed_memory() -> None:
 
 def _spare_child(channel: Any) -> None:
     """In a child forked ahead: a process group of its own, none of the zygote's descriptors;
-    warm up (unless the job is there already), then wait for one job on ``channel``, which the
-    parent holds (EOF: the parent is gone), and run it."""
+    warm up (unless the job is there already), then wait for a job on ``channel``, which the
+    parent holds (EOF: the parent is gone, or done with this child), and run it; then, while
+    :func:`_may_serve_again` allows, the next file's job on the same channel."""
     import select
     import socket
 
-    code = 1
+    served, code = 0, 1  # 0 once a job has run to its end and no other has begun
     try:
         os.setsid()  # a process group of its own, killed as a whole on timeout
         keep = channel.fileno()
@@ -362,11 +366,17 @@ def _spare_child(channel: Any) -> None:
             with contextlib.suppress(Exception):
                 _keep_freed_memory()
                 _warm_up(render=False)
-        data, fds, _flags, _addr = socket.recv_fds(channel, 1 << 16, 2)
-        channel.close()  # the child cannot talk to the parent nor to the zygote
-        if data and len(fds) == 2:
-            _run_job(json.loads(data), fds)
+        while True:
+            data, fds, _flags, _addr = socket.recv_fds(channel, 1 << 16, 2)
+            if not data or len(fds) != 2:
+                break
+            if not served:  # the child cannot talk to the parent nor to the zygote
+                channel.shutdown(socket.SHUT_WR)
+            served, code = served + 1, 1
+            again = _run_job(json.loads(data), fds, channel, served)
             code = 0
+            if not again:
+                break
     except BaseException:
         with contextlib.suppress(BaseException):
             traceback.print_exc(file=sys.stderr)
@@ -377,8 +387,11 @@ def _spare_child(channel: Any) -> None:
         os._exit(code)
 
 
-def _run_job(job: dict, fds: list[int]) -> None:
-    """stdout/stderr to the parent's pipes, the job's directory and limits, run, report."""
+def _run_job(job: dict, fds: list[int], channel: Any, served: int) -> bool:
+    """stdout/stderr to the parent's pipes, the job's directory and limits, run, report; whether
+    this child takes the next file too. If not, the channel is closed before the pipes, so that
+    the parent, which learns of the result by the pipes' end, finds it closed (and sends the
+    next file to a spare)."""
     out, err = fds
     os.dup2(out, 1)
     os.dup2(err, 2)
@@ -387,12 +400,52 @@ def _run_job(job: dict, fds: list[int]) -> None:
     tmp = job["tmp"]
     os.chdir(tmp)
     os.environ["HOME"] = os.environ["TMPDIR"] = tmp
-    worker.apply_rlimits(job["rlimits"])
+    worker.apply_rlimits(job["rlimits"])  # the same for each job of a child (the parent's key)
     limits = Limits.from_json(job["limits"])
-    worker.emit(worker.run(job["path"], limits, kind=job["kind"], preview=job["preview"]))
+    result = worker.run(job["path"], limits, kind=job["kind"], preview=job["preview"])
+    worker.emit(result)
     sys.stderr.flush()
-    os.close(1)  # the parent has the whole result now; it need not wait for the exit
-    os.close(2)
+    again = _may_serve_again(result, served)
+    if not again:
+        channel.close()
+    # The parent has the whole result now (it need not wait for the exit); /dev/null keeps the
+    # descriptors 1 and 2 taken, so that the next job's pipes do not arrive as them.
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.dup2(null, 2)
+    os.close(null)
+    return again
+
+
+#: A child takes the next file only after jobs that ended cleanly, at most this many files, while
+#: it has no process of its own left, has used under a quarter of its CPU-time limit and its peak
+#: memory stayed under MAX_REUSE_RSS_MB (and a quarter of its address-space limit).
+MAX_JOBS_PER_CHILD = 32
+MAX_REUSE_RSS_MB = 192
+
+
+def _may_serve_again(result: dict, served: int) -> bool:
+    """Whether this child may read another file: a failed file (refused, corrupt, out of memory,
+    a parser's error) ends it, as do the bounds above; so the state a file leaves behind is that
+    of a file that was read cleanly, and never for long."""
+    import resource
+
+    if result.get("status") not in ("done", "skipped") or served >= MAX_JOBS_PER_CHILD:
+        return False
+    try:
+        os.waitpid(-1, os.WNOHANG)
+        return False  # a process of its own still runs (or was left to reap): the zygote's job
+    except ChildProcessError:
+        pass
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_soft = resource.getrlimit(resource.RLIMIT_CPU)[0]
+    if cpu_soft != resource.RLIM_INFINITY and usage.ru_utime + usage.ru_stime > cpu_soft / 4:
+        return False
+    peak = usage.ru_maxrss * 1024  # KiB on Linux
+    as_soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+    if as_soft != resource.RLIM_INFINITY and peak > as_soft / 4:
+        return False
+    return peak <= MAX_REUSE_RSS_MB * 1024 * 1024
 
 
 def _reap(pid: int) -> None:
