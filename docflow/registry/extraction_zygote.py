@@ -193,9 +193,7 @@ class Zygote:
             os.close(out_r)
             os.close(err_r)
 
-    def _give(
-        self, key: str, message: bytes, out_w: int, err_w: int
-    ) -> tuple[int, socket.socket]:
+    def _give(self, key: str, message: bytes, out_w: int, err_w: int) -> tuple[int, socket.socket]:
         """Send the job with the pipes' write ends: to the warm child, else to a spare."""
         if self.warm is not None:
             pid, channel, warm_key = self.warm

@@ -736,8 +736,10 @@ def warm_child() -> int | None:
 
 
 def test_clean_files_share_a_child_each_with_its_own_text(fresh_zygote, tmp_path):
-    files = {word: text_pdf(tmp_path / f"{word}.pdf", f"Letter {word} 2026") for word in
-             ("Aurora", "Borealis", "Cassiopeia")}
+    files = {
+        word: text_pdf(tmp_path / f"{word}.pdf", f"Letter {word} 2026")
+        for word in ("Aurora", "Borealis", "Cassiopeia")
+    }
     children = set()
     for _ in range(3):
         for word, path in files.items():
