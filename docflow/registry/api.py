@@ -25,7 +25,7 @@ from docflow.core.calendar import get_calendar
 from docflow.core.db import begin_writes, commit_keeping_loaded, set_sqlite_begin_mode
 from docflow.core.security import AccessDenied, Permission, has_permission
 from docflow.extensions import db
-from docflow.registry import jobs, operations, queries, repeats
+from docflow.registry import jobs, operations, queries, read_ahead, repeats
 from docflow.registry.models import Attachment, IncomingItem, item_by_public_id
 from docflow.registry.operations import ApplicantData, RegistrationData, RegistrationError
 
@@ -207,10 +207,11 @@ def _files() -> list:
 def register_item():
     data = parse_registration(json_body(required=True))
     _prepare(data)
+    ahead = read_ahead.read(data, g.api_user)  # other items, looked at before the lock
     uploads, refused = _store_each()  # storage needs no lock: the files go first
     begin_writes()  # SQLite: the write lock from here to the commit only
     existed = bool(data.idempotency_key) and _existing(data.idempotency_key)
-    item = operations.register(data, g.api_user)  # a refusal: the API's DomainError handler
+    item = operations.register(data, g.api_user, ahead)  # a refusal: the DomainError handler
     # R-REG-1: a refused file (empty, too large…) never costs the registration.
     refused = [] if existed else refused + _attach_each(item, uploads)
     commit_keeping_loaded()  # the answer is what was just written, not read back

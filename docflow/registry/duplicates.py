@@ -119,8 +119,11 @@ def similar_summary(a: str | None, b: str | None) -> bool:
     return ratio >= SIMILAR_SUMMARY or wording_similarity(a, b) >= SIMILAR_SUMMARY
 
 
-def find(data: Any, actor: Any, now: dt.datetime | None = None) -> IncomingItem | None:
-    """The most recent likely duplicate of a registration (``data``: RegistrationData), if any."""
+def find(
+    data: Any, actor: Any, now: dt.datetime | None = None, *, newer_than: int | None = None
+) -> IncomingItem | None:
+    """The most recent likely duplicate of a registration (``data``: RegistrationData), if any;
+    ``newer_than``: among the items with a greater id only."""
     minutes = window_minutes()
     if not minutes or data.imported:
         return None
@@ -142,6 +145,8 @@ def find(data: Any, actor: Any, now: dt.datetime | None = None) -> IncomingItem 
     )
     if not (ids or names):
         query = query.where(IncomingItem.registered_by_id == getattr(actor, "id", None))
+    if newer_than is not None:
+        query = query.where(IncomingItem.id > newer_than)
     recent = db.session.execute(query).all()
     same_person: set[int] = set()
     if recent and (ids or names):
@@ -161,15 +166,21 @@ def find(data: Any, actor: Any, now: dt.datetime | None = None) -> IncomingItem 
     return None
 
 
-def check(data: Any, actor: Any) -> IncomingItem | None:
+def check(data: Any, actor: Any, ahead: Any = None) -> IncomingItem | None:
     """Ask before a likely duplicate: raise ``LikelyDuplicate`` unless confirmed.
 
     Only for paths that ask (``data.ask_duplicate``: the form, the API). Returns the earlier
-    item when the user confirmed, so the registration records it (``record``).
+    item when the user confirmed, so the registration records it (``record``). ``ahead``: the
+    items up to its horizon were looked at before the write lock (``registry.read_ahead``),
+    so only those registered since are, and a newer likely duplicate comes first.
     """
     if not getattr(data, "ask_duplicate", False):
         return None
-    earlier = find(data, actor)
+    if ahead is None:
+        earlier = find(data, actor)
+    else:
+        newer = find(data, actor, newer_than=ahead.horizon) if ahead.moved else None
+        earlier = newer or ahead.duplicate
     if earlier is None:
         return None
     if not getattr(data, "confirm_duplicate", False):

@@ -249,11 +249,13 @@ LEFT_WITHOUT_CONSIDERATION_NOTICE = (
 )
 
 
-def register(data: RegistrationData, actor: Any) -> IncomingItem:
+def register(data: RegistrationData, actor: Any, ahead: Any = None) -> IncomingItem:
     """Register an incoming item (R-REG-1..6): number, dates, completeness, all in one transaction.
 
     Registration is never refused for defects of the appeal itself (R-REG-1): missing details
     send it to correction; only unreadable input (unknown kind, invalid IIN) is an error.
+    ``ahead``: its lookups of other items were made before the write lock
+    (``registry.read_ahead.read``); they are caught up here.
     """
     if not has_permission(actor, Permission.REGISTER):
         raise AccessDenied()
@@ -265,9 +267,11 @@ def register(data: RegistrationData, actor: Any) -> IncomingItem:
             return existing  # a double submission returns the first registration
     validate(data)
     cal = get_calendar()
-    arrived = data.arrived_at or dt.datetime.now(dt.UTC)
+    if ahead is not None:
+        ahead.catch_up()
+    arrived = data.arrived_at or (ahead.arrived if ahead else None) or dt.datetime.now(dt.UTC)
     dates = arrival.dates_for(cal, arrived, data)  # R-REG-3; a late one: today's journal, why
-    earlier = duplicates.check(data, actor)  # a likely duplicate asks first
+    earlier = duplicates.check(data, actor, ahead)  # a likely duplicate asks first
     reg_date = dates.registration
     journal = pick_journal(data.kind, data.applicants)
     term = term_for(data.kind, dates.term_start)  # R-KIND-2: a month counts from its start
@@ -334,7 +338,7 @@ def register(data: RegistrationData, actor: Any) -> IncomingItem:
     duplicates.record(item, earlier)
     for target, kind in targets:
         _add_link(item, target, kind, actor)
-    repeats.detect(item, actor, new=True)  # R-ROUTE-4: on every registration path
+    repeats.detect(item, actor, new=True, ahead=ahead)  # R-ROUTE-4: on every registration path
     if not data.recorded_in_minutes and not data.imported:
         _completeness(item, actor)
     search.reindex(item)

@@ -138,11 +138,13 @@ def find_candidates(
     exclude_id: int | None = None,
     limit: int = 10,
     *,
-    before: IncomingItem | None = None,
+    before: Any = None,
+    newer_than: int | None = None,
 ) -> list[Candidate]:
     """Earlier items of the same applicant, most similar first (``similar`` tells which count).
 
-    ``before``: only cases that arrived before this item (imported historical ones included).
+    ``before``: only cases that arrived before this item (imported historical ones included;
+    anything with ``arrived_at`` and ``id``); ``newer_than``: only items with a greater id.
     """
     conditions = _applicant_conditions(applicants)
     if not conditions:
@@ -157,6 +159,8 @@ def find_candidates(
     )
     if exclude_id is not None:
         query = query.where(IncomingItem.id != exclude_id)
+    if newer_than is not None:
+        query = query.where(IncomingItem.id > newer_than)
     if before is not None and before.arrived_at is not None:
         query = query.where(
             or_(
@@ -212,20 +216,23 @@ def _linked(item: IncomingItem, other: IncomingItem) -> str | None:
     )
 
 
-def detect(item: IncomingItem, actor: Any = None, *, new: bool = False) -> list[RepeatCandidate]:
+def detect(
+    item: IncomingItem, actor: Any = None, *, new: bool = False, ahead: Any = None
+) -> list[RepeatCandidate]:
     """Find and keep the item's repeat candidates (every registration path calls this).
 
     Imported historical cases are earlier cases for new items but get no candidates of their
     own. Run again when the applicant's identity changes, and by the assignment door; existing
-    decisions are kept. ``new``: the item is being registered (it has no candidates yet).
+    decisions are kept. ``new``: the item is being registered (it has no candidates yet);
+    ``ahead``: its candidates were looked for before the write lock (``registry.read_ahead``).
     """
     if item.id is None or item.imported:
         return []
-    similar = [
-        found
-        for found in find_candidates(item.applicants, item.summary, exclude_id=item.id, before=item)
-        if found.similar
-    ]
+    if ahead is not None:
+        found_all = ahead.candidates_of(item)
+    else:
+        found_all = find_candidates(item.applicants, item.summary, exclude_id=item.id, before=item)
+    similar = [found for found in found_all if found.similar]
     if not similar:
         return []  # (most registrations: no earlier case, so no rows of its own to look at)
     existing = {} if new else {c.candidate_id: c for c in candidates_of(item)}

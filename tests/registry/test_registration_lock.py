@@ -47,8 +47,8 @@ def test_r_reg_4_api_registration_takes_the_write_lock_only_to_write(app, monkey
         prepare(data)
         seen["reads"] = _other_writer_blocked(app)
 
-    def probe_register(data, actor):
-        item = register(data, actor)
+    def probe_register(data, actor, ahead=None):
+        item = register(data, actor, ahead)
         seen["writes"] = _other_writer_blocked(app)
         return item
 
