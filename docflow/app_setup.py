@@ -66,6 +66,9 @@ def setup_app(app: Flask) -> None:
         from docflow.core.db import configure_engine
 
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        from docflow.registry.search import configure_engine as configure_search
+
+        configure_search(db.engine)
 
     _setup_request_hooks(app)
     from docflow.core.access_log import init_app as mask_identifiers_in_logs

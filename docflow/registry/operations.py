@@ -341,7 +341,7 @@ def register(data: RegistrationData, actor: Any, ahead: Any = None) -> IncomingI
     repeats.detect(item, actor, new=True, ahead=ahead)  # R-ROUTE-4: on every registration path
     if not data.recorded_in_minutes and not data.imported:
         _completeness(item, actor)
-    search.reindex(item)
+    search.reindex_many([item], without_files=True)  # (its files are attached after)
     faults.point("registration.numbered")
     return item
 

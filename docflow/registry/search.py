@@ -25,14 +25,17 @@ matches nothing.
 
 from __future__ import annotations
 
+import logging
 import re
+import sqlite3
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from docflow.extensions import db
 from docflow.registry import stemming
 
+log = logging.getLogger(__name__)
 MAX_TOKENS = 12
 # Letters and digits; "_" separates words, as it does for FTS5 and PostgreSQL's parser.
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -127,12 +130,36 @@ def reindex_many(items: list[Any], *, without_files: bool = False) -> None:
         )
 
 
+def configure_engine(engine: Any) -> None:
+    """SQLite: every connection makes its tokenizer tables (temp schema) when it opens, outside
+    any transaction, so that no rolled-back write takes them away again and ``_add_words``
+    need not ask for them at each item (issue 13: registration speed)."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _make_tokenizer(dbapi_conn: Any, record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        try:
+            for sql in _TOKENIZER:
+                cur.execute(sql)
+            record.info[_TOKENIZER_READY] = True
+        except sqlite3.Error as exc:  # no FTS5 here: _add_words fails at its first use
+            log.warning("FTS5 tokenizer tables not made: %s", exc)
+        finally:
+            cur.close()
+
+
+_TOKENIZER_READY = "docflow_fts_tokenizer"
+
+
 def _add_words(rows: list[dict[str, Any]]) -> None:
     """Adds the words of the documents ``rows`` to item_fts_words, as FTS5 tokenizes them: the
     documents go through a contentless FTS5 table of this connection (temp schema) whose
     vocabulary is copied, then emptied."""
-    for sql in _TOKENIZER:
-        db.session.execute(text(sql))
+    if not db.session.connection().info.get(_TOKENIZER_READY):
+        for sql in _TOKENIZER:  # a connection opened before configure_engine (tests, tools)
+            db.session.execute(text(sql))
     db.session.execute(
         text("INSERT INTO temp.item_fts_tokens (rowid, content) VALUES (:id, :doc)"), rows
     )
