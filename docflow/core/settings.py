@@ -37,16 +37,36 @@ class SettingVersion(db.Model):
     changed_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
+_MISSING = object()  # (cached: no such setting)
+
+
 def get_setting(key: str, default: Any = None) -> Any:
     cache = _cache()
     if cache is not None and key in cache:
-        return cache[key]
+        value = cache[key]
+        return default if value is _MISSING else value
     value = db.session.execute(select(Setting.value).where(Setting.key == key)).scalar_one_or_none()
     if value is None:
         value = default
     if cache is not None:
         cache[key] = value
     return value
+
+
+def preload_settings(*keys: str) -> None:
+    """Read these settings for the request in one query (a request that will need them all)."""
+    cache = _cache()
+    if cache is None:
+        return
+    wanted = [k for k in keys if k not in cache]
+    if not wanted:
+        return
+    found = dict(
+        db.session.execute(select(Setting.key, Setting.value).where(Setting.key.in_(wanted))).all()
+    )
+    for key in wanted:
+        value = found.get(key)
+        cache[key] = _MISSING if value is None else value
 
 
 def set_setting(key: str, value: Any) -> None:

@@ -24,6 +24,7 @@ from docflow.core.audit import contains_identifier
 from docflow.core.calendar import get_calendar
 from docflow.core.db import begin_writes, commit_keeping_loaded, set_sqlite_begin_mode
 from docflow.core.security import AccessDenied, Permission, has_permission
+from docflow.core.settings import preload_settings
 from docflow.extensions import db
 from docflow.registry import jobs, operations, queries, read_ahead, repeats
 from docflow.registry.models import Attachment, IncomingItem, item_by_public_id
@@ -229,6 +230,7 @@ def _prepare(data: RegistrationData) -> None:
     from docflow.registry import duplicates
     from docflow.routing import kind_terms
 
+    preload_settings("terms", "journals", duplicates.SETTING, "calendar", "work_hours")
     has_permission(g.api_user, Permission.REGISTER)
     operations.validate(data)  # bad input refused before its files are stored (no orphans)
     get_calendar()
