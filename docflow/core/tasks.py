@@ -185,6 +185,16 @@ def _drop_rolled_back(session: Session, previous_transaction: Any) -> None:
         session.info[_PENDING] = [p for p in pending if not within(p[3], previous_transaction)]
 
 
+@event.listens_for(Session, "after_transaction_end")
+def _drop_ended(session: Session, transaction: Any) -> None:
+    # The root ended undone, also by close() (no rollback event for that): its runs were never
+    # committed and must not go with the session's next commit. (A commit has sent them.)
+    if transaction.parent is None:
+        pending = session.info.get(_PENDING)
+        if pending:
+            session.info[_PENDING] = [p for p in pending if not within(p[3], transaction)]
+
+
 @event.listens_for(Session, "after_commit")
 def _publish_committed(session: Session) -> None:
     if session.get_nested_transaction() is not None:

@@ -63,6 +63,18 @@ def test_a_rolled_back_transaction_or_savepoint_drops_its_tasks(app, make_item):
     assert _run("gone") is None and _run("savepoint") is None
 
 
+def test_a_transaction_ended_by_close_drops_its_tasks(app, make_item):
+    with tasks.sync_mode(app):
+        make_item()
+        tasks.enqueue("test.append", "closed", idempotency_key="closed")
+        db.session.close()  # no rollback event: the session's next commit must not send it
+        assert _pending() == []
+        tasks.enqueue("test.append", "next", idempotency_key="next")
+        db.session.commit()
+    assert sample_tasks.log_lines() == ["next"]
+    assert _run("closed") is None
+
+
 def test_the_same_key_twice_and_a_second_delivery_run_once(app):
     with tasks.sync_mode(app):
         tasks.enqueue("test.append", "once", idempotency_key="same")
