@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from docflow.analytics.models import MEASURES, CaseFact, DailyAggregate, DirtyCase, monthly
 from docflow.analytics.topics import content_words, topic_map
 from docflow.core.calendar import get_calendar
+from docflow.core.db import within
 from docflow.extensions import db
 from docflow.org.models import Subdivision
 from docflow.registry.models import IncomingItem
@@ -57,27 +58,45 @@ def _item_id_of(obj: Any) -> int | None:
     return value if isinstance(value, int) else None
 
 
+_DIRTY = "analytics_dirty"  # session.info: {(item id, the transaction that wrote it)}
+
+
 @event.listens_for(Session, "after_flush")
 def _mark_dirty(session: Session, _ctx) -> None:
-    ids = session.info.setdefault("analytics_dirty", set())
+    marks = session.info.setdefault(_DIRTY, set())
+    tx = session.get_nested_transaction() or session.get_transaction()
     for obj in (*session.new, *session.dirty):
         item_id = _item_id_of(obj)
         if item_id is not None:
-            ids.add(item_id)
+            marks.add((item_id, tx))
 
 
 @event.listens_for(Session, "before_commit")
 def _queue_dirty(session: Session) -> None:
-    ids = session.info.pop("analytics_dirty", None)
+    marks = session.info.pop(_DIRTY, None)
     if session.info.get("analytics_draining"):
         return
+    ids = {item_id for item_id, _tx in marks or ()}
     if ids:
         session.execute(insert(DirtyCase), [{"item_id": i} for i in sorted(ids)])
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_dirty(session: Session) -> None:
-    session.info.pop("analytics_dirty", None)
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous_transaction: Any) -> None:
+    # What a rolled-back savepoint (or transaction) wrote is undone; the rest stays marked.
+    _forget_within(session, previous_transaction)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_ended(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the root undone, also by close() (no rollback event)
+        _forget_within(session, transaction)
+
+
+def _forget_within(session: Session, transaction: Any) -> None:
+    marks = session.info.get(_DIRTY)
+    if marks:
+        session.info[_DIRTY] = {m for m in marks if not within(m[1], transaction)}
 
 
 # --- computing one fact ----------------------------------------------------------------------

@@ -65,6 +65,20 @@ def test_r_audit_2_every_write_marks_its_case_and_the_drain_brings_facts_up_to_d
     assert fact.timeliness == "on_time" and fact.answered_on is not None
 
 
+def test_r_audit_2_a_failed_savepoint_keeps_the_transactions_other_cases_marked(app, make_item):
+    item = make_item(summary="Во дворе не вывозят мусор третью неделю")
+    db.session.flush()
+    try:
+        with db.session.begin_nested():  # an operation that fails (a refused file, say)
+            make_item(summary="Другое обращение, отменённое вместе с точкой сохранения")
+            raise ValueError("refused")
+    except ValueError:
+        pass
+    db.session.commit()
+    marked = set(db.session.scalars(select(DirtyCase.item_id)))
+    assert item.id in marked
+
+
 def test_r_audit_2_incremental_aggregates_equal_a_rebuild(app, make_item, routed):
     texts = [
         "Отопление не работает, в квартире холодно",
