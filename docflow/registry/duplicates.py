@@ -133,8 +133,8 @@ def find(
         return None  # nothing to tell two registrations apart by
     # Plain rows, not items: a busy morning has hundreds of registrations in the window, and
     # only the one found is loaded as an item (registration speed, issue 13).
-    query = (
-        select(IncomingItem.id, IncomingItem.summary)
+    window = (
+        select(IncomingItem.id)
         .where(
             IncomingItem.registered_at >= now - dt.timedelta(minutes=minutes),
             IncomingItem.kind == data.kind,
@@ -143,26 +143,32 @@ def find(
         .order_by(IncomingItem.id.desc())
         .limit(MAX_LOOKED_AT)
     )
-    if not (ids or names):
-        query = query.where(IncomingItem.registered_by_id == getattr(actor, "id", None))
     if newer_than is not None:
-        query = query.where(IncomingItem.id > newer_than)
-    recent = db.session.execute(query).all()
-    same_person: set[int] = set()
-    if recent and (ids or names):
-        a = Applicant
-        for row in db.session.execute(
-            select(a.item_id, a.iin, a.bin, a.full_name, a.organisation_name).where(
-                a.item_id.in_([r.id for r in recent])
-            )
-        ):
-            if row.item_id not in same_person and _same_person(row, ids, names):
-                same_person.add(row.item_id)
-    for item_id, summary in recent:
-        if (ids or names) and item_id not in same_person:
+        window = window.where(IncomingItem.id > newer_than)
+    if not (ids or names):  # the same clerk's registrations, by their summary alone
+        window = window.where(IncomingItem.registered_by_id == getattr(actor, "id", None))
+        recent = db.session.execute(
+            select(IncomingItem.id, IncomingItem.summary).where(IncomingItem.id.in_(window))
+        ).all()
+        for item_id, summary in sorted(recent, reverse=True):
+            if similar_summary(data.summary, summary):
+                return db.session.get(IncomingItem, item_id)
+        return None
+    # The window's applicants with their item's summary, in one statement, newest first.
+    a = Applicant
+    rows = db.session.execute(
+        select(a.item_id, a.iin, a.bin, a.full_name, a.organisation_name, IncomingItem.summary)
+        .join(IncomingItem, IncomingItem.id == a.item_id)
+        .where(a.item_id.in_(window))
+        .order_by(a.item_id.desc())
+    )
+    looked_at: set[int] = set()
+    for row in rows:
+        if row.item_id in looked_at or not _same_person(row, ids, names):
             continue
-        if similar_summary(data.summary, summary):
-            return db.session.get(IncomingItem, item_id)
+        looked_at.add(row.item_id)
+        if similar_summary(data.summary, row.summary):
+            return db.session.get(IncomingItem, row.item_id)
     return None
 
 
