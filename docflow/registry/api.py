@@ -150,7 +150,9 @@ def attachment_json(item: IncomingItem, a: Attachment) -> dict[str, Any]:
     }
 
 
-def item_json(item: IncomingItem, full: bool = True) -> dict[str, Any]:
+def item_json(item: IncomingItem, full: bool = True, now: Any = None) -> dict[str, Any]:
+    """The item as the API shows it; ``now``: what its registration in this request made
+    (``operations.take_registered_now``), so that the answer is not read back."""
     data: dict[str, Any] = {
         "id": item.public_id,
         "reg_number": item.reg_number,
@@ -169,6 +171,9 @@ def item_json(item: IncomingItem, full: bool = True) -> dict[str, Any]:
         "url": url_for("registry.item", public_id=item.public_id, _external=True),
     }
     if full:
+        # Registered in this request: its links, candidates and files are those just written
+        # (the files attached since are in the loaded list: ``attach_stored``).
+        files = list(item.attachments) if now else item.current_attachments
         data.update(
             addressee=item.addressee,
             language=item.language,
@@ -183,17 +188,20 @@ def item_json(item: IncomingItem, full: bool = True) -> dict[str, Any]:
             applicants=[
                 {k: getattr(a, k) for k in sorted(APPLICANT_FIELDS)} for a in item.applicants
             ],
-            attachments=[attachment_json(item, a) for a in item.current_attachments],
+            attachments=[attachment_json(item, a) for a in files],
             links=[
                 {
                     "item": link.target.public_id,
                     "reg_number": link.target.reg_number,
                     "kind": link.kind,
                 }
-                for link in operations.linked_cases(item)
+                for link in (now.links if now else operations.linked_cases(item))
             ],
             # R-ROUTE-4: earlier cases of the same applicant on a similar question.
-            repeat_candidates=[repeats.serialise(c) for c in repeats.candidates_of(item)],
+            repeat_candidates=[
+                repeats.serialise(c)
+                for c in (now.candidates if now else repeats.candidates_of(item))
+            ],
         )
     return data
 
@@ -219,7 +227,8 @@ def register_item():
     # The answer only reads: without the write lock (SQLite), so the next registration goes on.
     set_sqlite_begin_mode("DEFERRED")
     jobs.schedule()
-    return jsonify({**item_json(item), "files_refused": refused}), 200 if existed else 201
+    now = operations.take_registered_now(item)
+    return jsonify({**item_json(item, now=now), "files_refused": refused}), 200 if existed else 201
 
 
 def _prepare(data: RegistrationData) -> None:

@@ -249,6 +249,18 @@ LEFT_WITHOUT_CONSIDERATION_NOTICE = (
 )
 
 
+@dataclass
+class RegisteredNow:
+    links: list[Any]
+    candidates: list[Any]
+
+
+def take_registered_now(item: IncomingItem) -> RegisteredNow | None:
+    """What ``register`` made of the item's links and repeat candidates (all it has, being new),
+    taken once by the request that registered it; None for an item registered before."""
+    return item.__dict__.pop("registered_now", None)
+
+
 def register(data: RegistrationData, actor: Any, ahead: Any = None) -> IncomingItem:
     """Register an incoming item (R-REG-1..6): number, dates, completeness, all in one transaction.
 
@@ -336,9 +348,11 @@ def register(data: RegistrationData, actor: Any, ahead: Any = None) -> IncomingI
     )
     arrival.record(item, dates)
     duplicates.record(item, earlier)
-    for target, kind in targets:
-        _add_link(item, target, kind, actor)
-    repeats.detect(item, actor, new=True, ahead=ahead)  # R-ROUTE-4: on every registration path
+    links = [_add_link(item, target, kind, actor) for target, kind in targets]
+    candidates = repeats.detect(item, actor, new=True, ahead=ahead)  # R-ROUTE-4: every path
+    # What this registration made of the item's links and candidates (all it has, being new),
+    # for an answer given from what was written (``registry.api.item_json``), not read back.
+    item.registered_now = RegisteredNow(links=links, candidates=candidates)
     if not data.recorded_in_minutes and not data.imported:
         _completeness(item, actor)
     search.reindex_many([item], without_files=True)  # (its files are attached after)

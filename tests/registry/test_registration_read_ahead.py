@@ -4,6 +4,9 @@ lock — an earlier case of the applicant (R-ROUTE-4), a likely duplicate (R-REG
 
 from __future__ import annotations
 
+import io
+import json
+
 import pytest
 
 from docflow.extensions import db
@@ -110,3 +113,24 @@ def test_the_reads_ahead_find_what_reads_under_the_lock_find(app, backend):
         assert under_lock  # the applicant's earlier case on the question
         assert sorted(under_lock) == sorted(c.item.id for c in ahead.candidates if c.similar)
         db.session.rollback()
+
+
+def test_the_registration_answer_is_what_reading_the_item_back_gives(app):
+    c, headers = app.test_client(), api_tests.bearer("clerk")
+    first = c.post("/api/v1/items", json=body(3, QUESTION.format(n=77)), headers=headers)
+    assert first.status_code == 201
+    again = body(3, repeat_of(77), link_to=[{"item": first.get_json()["id"], "kind": "repeat"}])
+    r = c.post(
+        "/api/v1/items",
+        data={
+            "data": json.dumps(again),
+            "files": [(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "letter.pdf")],
+        },
+        headers=headers,
+    )
+    assert r.status_code == 201, r.get_data(as_text=True)
+    answer = r.get_json()
+    back = c.get(f"/api/v1/items/{answer['id']}", headers=headers).get_json()
+    for key in ("links", "repeat_candidates", "attachments", "applicants", "state"):
+        assert answer[key] == back[key], key
+    assert answer["links"] and answer["repeat_candidates"] and answer["attachments"]
